@@ -1,0 +1,51 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// The folders are the architecture: image I/O, deterministic numerics, tensor runtime,
+// U-Net, (diffusion math, entropy coding, codec), CLI. Each is its own module so a
+// change in one cannot silently reach into another.
+let optimize: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
+
+let package = Package(
+    name: "DDPMCodec",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "ddpmc", targets: ["ddpmc"]),
+        .library(name: "DDPMCodec", targets: ["Numerics", "ImageIO", "Tensor", "UNet"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries, found through pkg-config; `Tools/install-deps.sh` installs them.
+        .systemLibrary(name: "COpenBLAS", path: "Sources/CSystem/COpenBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CPNG", path: "Sources/CSystem/CPNG", pkgConfig: "libpng",
+                       providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CSystem/CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CZstd", path: "Sources/CSystem/CZstd", pkgConfig: "libzstd",
+                       providers: [.apt(["libzstd-dev"])]),
+
+        // Deterministic scalar math (exp, log, erf, sin, cos, Gaussian CDF) and PRNG:
+        // everything that reaches a probability is computed here with IEEE basic ops only.
+        .target(name: "Numerics", path: "Sources/Numerics", swiftSettings: optimize),
+        // PNG (libpng) and data sets (idx/idx.gz, .npy, folders of PNGs).
+        .target(name: "ImageIO", dependencies: ["CPNG", "CZlib"], path: "Sources/ImageIO", swiftSettings: optimize),
+        // Tensors and the exact (integer-operand dgemm) kernels: conv, linear, attention, GroupNorm.
+        .target(name: "Tensor", dependencies: ["COpenBLAS", "Numerics"], path: "Sources/Tensor", swiftSettings: optimize),
+        // safetensors reader, diffusers config, and the UNet2DModel forward pass.
+        .target(name: "UNet", dependencies: ["Tensor", "Numerics"], path: "Sources/UNet", swiftSettings: optimize),
+        .executableTarget(name: "ddpmc",
+                          dependencies: ["Numerics", "ImageIO", "Tensor", "UNet",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          path: "Sources/ddpmc", swiftSettings: optimize),
+
+        .testTarget(name: "NumericsTests", dependencies: ["Numerics"], path: "Tests/NumericsTests"),
+        .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"], path: "Tests/ImageIOTests"),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "Numerics"], path: "Tests/TensorTests"),
+        .testTarget(name: "UNetTests", dependencies: ["UNet", "Tensor", "Numerics"], path: "Tests/UNetTests",
+                    resources: []),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,1 @@
+// Deterministic scalar math lives here.

@@ -1,0 +1,2 @@
+import COpenBLAS
+import Numerics

@@ -1,0 +1,3 @@
+import XCTest
+import ImageIO
+final class ImageIOPlaceholderTests: XCTestCase { func testBuilds() {} }

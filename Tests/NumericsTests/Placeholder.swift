@@ -1,0 +1,3 @@
+import XCTest
+import Numerics
+final class NumericsPlaceholderTests: XCTestCase { func testBuilds() {} }

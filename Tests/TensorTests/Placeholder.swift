@@ -1,0 +1,3 @@
+import XCTest
+import Tensor
+final class TensorPlaceholderTests: XCTestCase { func testBuilds() {} }

@@ -1,0 +1,3 @@
+import XCTest
+import UNet
+final class UNetPlaceholderTests: XCTestCase { func testBuilds() {} }
