@@ -1,5 +1,10 @@
 import ArgumentParser
+
 struct DDPMC: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "ddpmc", abstract: "Diffusion-model image codec")
+    static let configuration = CommandConfiguration(
+        commandName: "ddpmc",
+        abstract: "A lossless and progressive image codec built on a denoising diffusion model.",
+        subcommands: [BenchCommand.self, EpsCommand.self])
 }
+
 DDPMC.main()

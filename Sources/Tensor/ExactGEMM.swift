@@ -1,0 +1,139 @@
+import COpenBLAS
+
+/// Matrix products that give the same bits on every BLAS kernel and thread count.
+///
+/// Float GEMM is not reproducible across OpenBLAS kernels (the summation order differs), and
+/// the codec's decoder must rebuild bit-identical probabilities. So each operand row is scaled
+/// to integers (round-half-even) and multiplied with `dgemm`: every product and partial sum is
+/// an integer below 2^53 and therefore exact in Double, whatever order the kernel adds them in.
+/// The rescale afterwards is one IEEE multiplication per element, identical everywhere.
+public enum ExactGEMM {
+    /// Bits of precision for weights (per output channel).
+    public static let weightBits = 20
+
+    /// ceil(log2(k)) for k ≥ 1.
+    @inlinable
+    static func ceilLog2(_ k: Int) -> Int {
+        var b = 0
+        while (1 << b) < k { b += 1 }
+        return b
+    }
+
+    /// Activation bits that keep |a|·|b|·K below 2^53 given `otherBits` bits on the other side.
+    public static func activationBits(k: Int, otherBits: Int) -> Int {
+        min(24, 53 - otherBits - ceilLog2(max(1, k)))
+    }
+
+    /// Bits for a product of two activations (attention), split evenly.
+    public static func symmetricBits(k: Int) -> Int {
+        min(24, (53 - ceilLog2(max(1, k))) / 2)
+    }
+
+    /// Quantizes `rows` rows of length `k` from `src` (row stride `k`) into integer-valued
+    /// Doubles in `dst`, writing each row's scale (value = q · scale) into `scales`.
+    @inlinable
+    public static func quantizeRows(_ src: UnsafePointer<Float>, rows: Int, k: Int, bits: Int,
+                                    into dst: UnsafeMutablePointer<Double>, scales: UnsafeMutablePointer<Double>) {
+        let q = Double((1 << bits) - 1)
+        for r in 0..<rows {
+            let row = src + r * k
+            var m: Float = 0
+            for i in 0..<k { m = max(m, abs(row[i])) }
+            let out = dst + r * k
+            if m == 0 || !m.isFinite {
+                // An all-zero row (padding) multiplies to zero; a non-finite one is left to
+                // propagate as NaN through its scale so the caller can see it.
+                for i in 0..<k { out[i] = 0 }
+                scales[r] = m == 0 ? 0 : .nan
+                continue
+            }
+            let inv = q / Double(m)
+            for i in 0..<k { out[i] = (Double(row[i]) * inv).rounded(.toNearestOrEven) }
+            scales[r] = Double(m) / q
+        }
+    }
+
+    /// out[M×N] = A[M×K] · B[N×K]ᵀ on integer-valued Doubles (exact), then
+    /// out[i][j] = Float(acc · (sa[i] · sb[j])) (+ bias[j]).
+    @inlinable
+    public static func multiplyQuantized(
+        a: UnsafePointer<Double>, scalesA: UnsafePointer<Double>, m: Int,
+        b: UnsafePointer<Double>, scalesB: UnsafePointer<Double>, n: Int, k: Int,
+        bias: UnsafePointer<Float>?, accumulator: UnsafeMutablePointer<Double>,
+        out: UnsafeMutablePointer<Float>, outStride: Int
+    ) {
+        guard m > 0, n > 0 else { return }
+        accumulator.update(repeating: 0, count: m * n)
+        if k > 0 {
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k),
+                        1.0, a, Int32(k), b, Int32(k), 0.0, accumulator, Int32(n))
+        }
+        parallelRanges(m, minimumPerWorker: 64) { range in
+            for i in range {
+                let sa = scalesA[i]
+                let accRow = accumulator + i * n
+                let o = out + i * outStride
+                if let bias {
+                    for j in 0..<n { o[j] = Float(accRow[j] * (sa * scalesB[j])) + bias[j] }
+                } else {
+                    for j in 0..<n { o[j] = Float(accRow[j] * (sa * scalesB[j])) }
+                }
+            }
+        }
+    }
+
+    /// C[M×N] = A[M×K] · B[N×K]ᵀ for two Float matrices quantized row by row (used where both
+    /// operands are activations, as in attention).
+    public static func multiplyABt(_ a: UnsafePointer<Float>, m: Int, _ b: UnsafePointer<Float>, n: Int, k: Int,
+                                   into out: UnsafeMutablePointer<Float>, outStride: Int) {
+        let bits = symmetricBits(k: k)
+        var qa = [Double](repeating: 0, count: m * k), sa = [Double](repeating: 0, count: m)
+        var qb = [Double](repeating: 0, count: n * k), sb = [Double](repeating: 0, count: n)
+        var acc = [Double](repeating: 0, count: m * n)
+        qa.withUnsafeMutableBufferPointer { qa in
+            sa.withUnsafeMutableBufferPointer { sa in
+                quantizeRows(a, rows: m, k: k, bits: bits, into: qa.baseAddress!, scales: sa.baseAddress!)
+                qb.withUnsafeMutableBufferPointer { qb in
+                    sb.withUnsafeMutableBufferPointer { sb in
+                        quantizeRows(b, rows: n, k: k, bits: bits, into: qb.baseAddress!, scales: sb.baseAddress!)
+                        acc.withUnsafeMutableBufferPointer { acc in
+                            multiplyQuantized(a: qa.baseAddress!, scalesA: sa.baseAddress!, m: m,
+                                              b: qb.baseAddress!, scalesB: sb.baseAddress!, n: n, k: k,
+                                              bias: nil, accumulator: acc.baseAddress!, out: out, outStride: outStride)
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A weight matrix [N outputs × K inputs] quantized once at load time, per output row.
+public struct QuantizedWeights: Sendable {
+    public let outputs: Int
+    public let inputs: Int
+    public let values: [Double]
+    public let scales: [Double]
+
+    public init(rowMajor w: [Float], outputs: Int, inputs: Int) {
+        precondition(w.count == outputs * inputs)
+        var v = [Double](repeating: 0, count: w.count)
+        var s = [Double](repeating: 0, count: outputs)
+        w.withUnsafeBufferPointer { wp in
+            v.withUnsafeMutableBufferPointer { vp in
+                s.withUnsafeMutableBufferPointer { sp in
+                    ExactGEMM.quantizeRows(wp.baseAddress!, rows: outputs, k: inputs, bits: ExactGEMM.weightBits,
+                                           into: vp.baseAddress!, scales: sp.baseAddress!)
+                }
+            }
+        }
+        self.outputs = outputs; self.inputs = inputs; self.values = v; self.scales = s
+    }
+
+    /// The weights as the exact GEMM sees them (for tests and error analysis).
+    public func dequantized() -> [Float] {
+        var out = [Float](repeating: 0, count: values.count)
+        for r in 0..<outputs { for i in 0..<inputs { out[r * inputs + i] = Float(values[r * inputs + i] * scales[r]) } }
+        return out
+    }
+}

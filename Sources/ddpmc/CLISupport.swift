@@ -1,0 +1,46 @@
+import Foundation
+
+/// A user-facing failure: printed as one line on stderr, exit status 1.
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    init(_ message: String) { description = message }
+}
+
+/// Progress lines on stderr (never stdout, which carries --json results).
+struct Progress {
+    let label: String
+    let total: Int
+    let start = Date()
+
+    func update(_ done: Int) {
+        let elapsed = Date().timeIntervalSince(start)
+        let eta = done > 0 ? elapsed / Double(done) * Double(total - done) : 0
+        let line = String(format: "\r%@ %d/%d  %.1fs elapsed, ETA %.1fs", label, done, total, elapsed, eta)
+        FileHandle.standardError.write(line.data(using: .utf8)!)
+        if done == total { FileHandle.standardError.write("\n".data(using: .utf8)!) }
+    }
+}
+
+func printJSON(_ object: Any) throws {
+    let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+    print(String(decoding: data, as: UTF8.self))
+}
+
+func note(_ message: String) {
+    FileHandle.standardError.write((message + "\n").data(using: .utf8)!)
+}
+
+/// The repository's Fixtures folder, found next to the executable's build folder or the
+/// current directory, so bundled models work from a checkout without configuration.
+func fixturesDirectory() -> String? {
+    var candidates: [URL] = [URL(fileURLWithPath: FileManager.default.currentDirectoryPath)]
+    var exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+    for _ in 0..<6 { exe.deleteLastPathComponent(); candidates.append(exe) }
+    if let env = ProcessInfo.processInfo.environment["DDPMC_FIXTURES"] { candidates.insert(URL(fileURLWithPath: env), at: 0) }
+    for c in candidates {
+        let f = c.lastPathComponent == "Fixtures" ? c : c.appendingPathComponent("Fixtures")
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: f.path, isDirectory: &isDir), isDir.boolValue { return f.path }
+    }
+    return nil
+}
