@@ -44,8 +44,9 @@ let package = Package(
         .testTarget(name: "NumericsTests", dependencies: ["Numerics"], path: "Tests/NumericsTests"),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"], path: "Tests/ImageIOTests"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "Numerics"], path: "Tests/TensorTests"),
-        .testTarget(name: "UNetTests", dependencies: ["UNet", "Tensor", "Numerics"], path: "Tests/UNetTests",
-                    resources: []),
+        .testTarget(name: "UNetTests", dependencies: ["UNet", "Tensor", "Numerics"], path: "Tests/UNetTests"),
+        // End-to-end tests that run the `ddpmc` executable in subprocesses.
+        .testTarget(name: "CLITests", dependencies: ["ddpmc"], path: "Tests/CLITests"),
     ],
     swiftLanguageModes: [.v5]
 )

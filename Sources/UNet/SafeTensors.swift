@@ -33,6 +33,12 @@ public struct NamedTensor: Sendable {
     public let shape: [Int]
     public let values: [Float]
     public var count: Int { values.count }
+
+    public init(shape: [Int], values: [Float]) {
+        precondition(shape.reduce(1, *) == values.count, "NamedTensor: \(values.count) values for shape \(shape)")
+        self.shape = shape
+        self.values = values
+    }
 }
 
 /// Reader for the safetensors format: an 8-byte little-endian header length, a JSON header

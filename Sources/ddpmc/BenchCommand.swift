@@ -15,6 +15,7 @@ struct BenchCommand: ParsableCommand {
     var model: [String] = []
     @Flag(help: "skip the CIFAR-10-structure model (35.7M parameters)") var skipCifar = false
     @Option(help: "seconds to spend per measurement (at least one pass is always timed)") var seconds: Double = 2
+    @Flag(help: .hidden) var skipDgemm = false
 
     /// google/ddpm-cifar10-32's architecture (Ho et al. 2020), as its diffusers config states it.
     static let cifar10Config: [String: Any] = [
@@ -29,7 +30,7 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         note("measuring dgemm …")
-        let dgemm = GEMMThroughput.dgemmGFLOPS()
+        let dgemm = skipDgemm ? .nan : GEMMThroughput.dgemmGFLOPS()
         note(String(format: "dgemm: %.1f GFLOP/s", dgemm))
         var entries: [(String, UNetModel)] = []
         if !skipCifar {

@@ -1,0 +1,105 @@
+/// Reads IDX image files, the format of MNIST and Fashion-MNIST (`*-idx3-ubyte`, usually
+/// gzipped): magic 0x00000803 (unsigned bytes, 3 dimensions), then N, H, W as big-endian
+/// 32-bit counts, then N·H·W pixels. The images are gray.
+public enum IDXReader {
+    /// Reads plain or gzipped IDX; which it was is reported so it can be written back alike.
+    public static func read(path: String) throws(ImageIOError) -> (images: [Image], gzipped: Bool) {
+        try decode(FileSystem.readAll(path), name: path)
+    }
+
+    /// gzip is recognised by its signature, not by the name. `name` is used in messages.
+    public static func decode(_ bytes: [UInt8], name: String) throws(ImageIOError)
+        -> (images: [Image], gzipped: Bool)
+    {
+        if Gzip.hasMagic(bytes) {
+            return (try parse(Gzip.decompress(bytes, name: name), name: name), true)
+        }
+        return (try parse(bytes, name: name), false)
+    }
+
+    private static func parse(_ bytes: [UInt8], name: String) throws(ImageIOError) -> [Image] {
+        func fail(_ detail: String) -> ImageIOError {
+            .malformed(name: name, format: "IDX image", detail: detail)
+        }
+        guard bytes.count >= 4 else { throw fail("it is only \(bytes.count) bytes long") }
+        guard bytes[0] == 0, bytes[1] == 0 else {
+            throw fail("it does not start with an IDX magic number (expected 00 00 08 03)")
+        }
+        let typeNames: [UInt8: String] = [0x09: "signed byte", 0x0B: "16-bit integer",
+                                          0x0C: "32-bit integer", 0x0D: "float", 0x0E: "double"]
+        guard bytes[2] == 0x08 else {
+            let type = typeNames[bytes[2]].map { "\($0) (0x\(String(bytes[2], radix: 16)))" }
+                ?? "unknown (0x\(String(bytes[2], radix: 16)))"
+            throw .unsupported(name: name, detail: "its samples are \(type); only unsigned-byte "
+                + "(0x08) IDX files hold 8-bit images")
+        }
+        guard bytes[3] == 3 else {
+            let hint = bytes[3] == 1 ? " (this looks like a label file, idx1, not an image file)" : ""
+            throw .unsupported(name: name, detail: "it has \(bytes[3]) dimensions; an image file "
+                + "(idx3) has 3: count, height, width\(hint)")
+        }
+        guard bytes.count >= 16 else {
+            throw fail("it is truncated inside the header (\(bytes.count) of 16 bytes)")
+        }
+        let count = Int(readBigEndian32(bytes, at: 4))
+        let height = Int(readBigEndian32(bytes, at: 8))
+        let width = Int(readBigEndian32(bytes, at: 12))
+        guard count > 0 else { throw .empty(path: name, detail: "holds no images (its count is 0)") }
+        guard height > 0, width > 0 else { throw fail("its images are \(height)×\(width) pixels") }
+        guard let imageSize = checkedProduct([height, width]), imageSize <= PNGCodec.maximumPixels,
+              let dataSize = checkedProduct([count, imageSize]) else {
+            throw .unsupported(name: name, detail: "its header claims \(count) images of "
+                + "\(height)×\(width) pixels, more than this program handles")
+        }
+        let available = bytes.count - 16
+        guard available == dataSize else {
+            let problem = available < dataSize ? "is truncated" : "has \(available - dataSize) extra bytes"
+            throw fail("it \(problem): the header promises \(count) images of \(height)×\(width) "
+                + "(\(dataSize) bytes of pixels) but \(available) bytes follow the header")
+        }
+        var images: [Image] = []
+        images.reserveCapacity(count)
+        for index in 0..<count {
+            let start = 16 + index * imageSize
+            images.append(try Image(width: width, height: height, channels: 1,
+                                    pixels: Array(bytes[start..<(start + imageSize)])))
+        }
+        return images
+    }
+}
+
+/// Writes IDX image files that `IDXReader` (and the usual MNIST loaders) read back.
+public enum IDXWriter {
+    /// All images must be gray and of one size, since IDX stores a single H×W for the file.
+    public static func write(images: [Image], to path: String, gzip: Bool) throws(ImageIOError) {
+        let plain = try encode(images, path: path)
+        try AtomicFile.write(gzip ? Gzip.compress(plain, path: path) : plain, to: path)
+    }
+
+    /// The uncompressed IDX bytes. `path` is only used in error messages.
+    public static func encode(_ images: [Image], path: String = "IDX data") throws(ImageIOError) -> [UInt8] {
+        guard let first = images.first else {
+            throw .cannotStore(path: path, detail: "there are no images, and IDX cannot record an empty set's size")
+        }
+        if let index = images.firstIndex(where: { $0.channels != 1 }) {
+            throw .cannotStore(path: path, detail: "image \(index) has \(images[index].channels) "
+                + "channels, but IDX files hold gray images only")
+        }
+        if let index = images.firstIndex(where: { $0.width != first.width || $0.height != first.height }) {
+            throw .cannotStore(path: path, detail: "image \(index) is \(images[index].width)×"
+                + "\(images[index].height) but image 0 is \(first.width)×\(first.height); "
+                + "IDX needs one size for all")
+        }
+        guard images.count <= Int(UInt32.max), first.width <= Int(UInt32.max),
+              first.height <= Int(UInt32.max) else {
+            throw .cannotStore(path: path, detail: "a dimension does not fit IDX's 32-bit counts")
+        }
+        var bytes: [UInt8] = [0, 0, 0x08, 3]
+        bytes.reserveCapacity(16 + images.count * first.pixels.count)
+        appendBigEndian32(UInt32(images.count), to: &bytes)
+        appendBigEndian32(UInt32(first.height), to: &bytes)
+        appendBigEndian32(UInt32(first.width), to: &bytes)
+        for image in images { bytes.append(contentsOf: image.pixels) }
+        return bytes
+    }
+}

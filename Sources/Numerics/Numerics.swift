@@ -1,1 +1,0 @@
-// Deterministic scalar math lives here.

@@ -1,3 +1,0 @@
-import XCTest
-import UNet
-final class UNetPlaceholderTests: XCTestCase { func testBuilds() {} }
