@@ -50,25 +50,11 @@ public struct Conv2D: Sendable {
             }
             return FeatureMap(batch: x.batch, height: ho, width: wo, channels: outChannels, data: out)
         }
-        let k = kernel * kernel * inChannels
-        // im2col in chunks of output pixels so the column buffer stays a few tens of MB.
-        let chunk = max(1, min(m, (1 << 22) / k))
-        var cols = [Float](repeating: 0, count: chunk * k)
         x.data.withUnsafeBufferPointer { xp in
             out.withUnsafeMutableBufferPointer { op in
-                cols.withUnsafeMutableBufferPointer { cp in
-                    let src = xp.baseAddress!, colBase = cp.baseAddress!
-                    var start = 0
-                    while start < m {
-                        let rows = min(chunk, m - start)
-                        parallelRanges(rows, minimumPerWorker: 32) { r in
-                            for row in r {
-                                im2colRow(src, x, pixel: start + row, ho: ho, wo: wo, into: colBase + row * k)
-                            }
-                        }
-                        linear.apply(rows: colBase, count: rows, into: op.baseAddress! + start * outChannels)
-                        start += rows
-                    }
+                let src = xp.baseAddress!
+                linear.apply(count: m, into: op.baseAddress!) { pixel, row in
+                    im2colRow(src, x, pixel: pixel, ho: ho, wo: wo, into: row)
                 }
             }
         }

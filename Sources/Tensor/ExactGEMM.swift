@@ -69,15 +69,17 @@ public enum ExactGEMM {
         a: UnsafePointer<Double>, scalesA: UnsafePointer<Double>, m: Int,
         b: UnsafePointer<Double>, scalesB: UnsafePointer<Double>, n: Int, k: Int,
         bias: UnsafePointer<Float>?, accumulator: UnsafeMutablePointer<Double>,
-        out: UnsafeMutablePointer<Float>, outStride: Int
+        out: UnsafeMutablePointer<Float>, outStride: Int, parallel: Bool = true
     ) {
         guard m > 0, n > 0 else { return }
-        accumulator.update(repeating: 0, count: m * n)
         if k > 0 {
+            // beta = 0: OpenBLAS overwrites the accumulator without reading it.
             cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k),
                         1.0, a, Int32(k), b, Int32(k), 0.0, accumulator, Int32(n))
+        } else {
+            accumulator.update(repeating: 0, count: m * n)
         }
-        parallelRanges(m, minimumPerWorker: 64) { range in
+        let rescale = { (range: Range<Int>) in
             for i in range {
                 let sa = scalesA[i]
                 let accRow = accumulator + i * n
@@ -89,6 +91,7 @@ public enum ExactGEMM {
                 }
             }
         }
+        if parallel { parallelRanges(m, minimumPerWorker: 64, rescale) } else { rescale(0..<m) }
     }
 
     /// C[M×N] = A[M×K] · B[N×K]ᵀ for two Float matrices quantized row by row (used where both

@@ -1,3 +1,5 @@
+import COpenBLAS
+
 /// y = x Wᵀ + b over rows (nn.Linear), with the exact integer-operand GEMM.
 public struct Linear: Sendable {
     public let weights: QuantizedWeights
@@ -26,38 +28,61 @@ public struct Linear: Sendable {
 
     /// Applies to `count` contiguous rows of `inputs` floats, writing `outputs` floats per row.
     public func apply(rows x: UnsafePointer<Float>, count m: Int, into out: UnsafeMutablePointer<Float>) {
+        let k = inputs
+        apply(count: m, into: out) { row, dst in dst.update(from: x + row * k, count: k) }
+    }
+
+    /// Applies to `count` rows produced on demand by `fill(row, destination)` (im2col uses this
+    /// to build each row in a small cache-resident buffer instead of a whole column matrix).
+    ///
+    /// Rows are split between workers, each running its own single-threaded dgemm on its own
+    /// rows: one parallel region per layer instead of one per kernel, and no BLAS threads
+    /// spinning while our code runs. The split cannot change the result, since every output
+    /// row is computed by exactly one exact GEMM.
+    public func apply(count m: Int, into out: UnsafeMutablePointer<Float>,
+                      fill: (Int, UnsafeMutablePointer<Float>) -> Void) {
+        BLASThreads.useCallerThreadOnly()
         let k = inputs, n = outputs
         let bits = ExactGEMM.activationBits(k: k, otherBits: ExactGEMM.weightBits)
-        let chunk = max(1, min(m, (1 << 23) / max(k, n)))
-        var qa = [Double](repeating: 0, count: chunk * k)
-        var sa = [Double](repeating: 0, count: chunk)
-        var acc = [Double](repeating: 0, count: chunk * n)
+        // Enough rows per dgemm call that packing the weights is amortized, few enough that
+        // the quantized rows stay in cache.
+        let chunk = max(16, min(512, (1 << 19) / max(k, 1)))
         weights.values.withUnsafeBufferPointer { wv in
             weights.scales.withUnsafeBufferPointer { ws in
-                qa.withUnsafeMutableBufferPointer { qa in
-                    sa.withUnsafeMutableBufferPointer { sa in
-                        acc.withUnsafeMutableBufferPointer { acc in
-                            var start = 0
-                            while start < m {
-                                let rows = min(chunk, m - start)
-                                let qaBase = qa.baseAddress!, saBase = sa.baseAddress!
-                                parallelRanges(rows, minimumPerWorker: 16) { r in
-                                    ExactGEMM.quantizeRows(x + (start + r.lowerBound) * k, rows: r.count, k: k, bits: bits,
-                                                           into: qaBase + r.lowerBound * k, scales: saBase + r.lowerBound)
-                                }
-                                let accBase = acc.baseAddress!
-                                let run = { (b: UnsafePointer<Float>?) in
-                                    ExactGEMM.multiplyQuantized(
-                                        a: qaBase, scalesA: saBase, m: rows, b: wv.baseAddress!, scalesB: ws.baseAddress!,
-                                        n: n, k: k, bias: b, accumulator: accBase, out: out + start * n, outStride: n)
-                                }
-                                if let bias { bias.withUnsafeBufferPointer { run($0.baseAddress!) } } else { run(nil) }
-                                start += rows
-                            }
+                parallelRanges(m, minimumPerWorker: 32) { range in
+                    let rowBuffer = UnsafeMutablePointer<Float>.allocate(capacity: max(k, 1))
+                    let qa = UnsafeMutablePointer<Double>.allocate(capacity: chunk * max(k, 1))
+                    let sa = UnsafeMutablePointer<Double>.allocate(capacity: chunk)
+                    let acc = UnsafeMutablePointer<Double>.allocate(capacity: chunk * n)
+                    defer { rowBuffer.deallocate(); qa.deallocate(); sa.deallocate(); acc.deallocate() }
+                    var start = range.lowerBound
+                    while start < range.upperBound {
+                        let rows = min(chunk, range.upperBound - start)
+                        for r in 0..<rows {
+                            fill(start + r, rowBuffer)
+                            ExactGEMM.quantizeRows(rowBuffer, rows: 1, k: k, bits: bits, into: qa + r * k, scales: sa + r)
                         }
+                        if let bias {
+                            bias.withUnsafeBufferPointer { bp in
+                                ExactGEMM.multiplyQuantized(a: qa, scalesA: sa, m: rows, b: wv.baseAddress!, scalesB: ws.baseAddress!,
+                                                            n: n, k: k, bias: bp.baseAddress!, accumulator: acc,
+                                                            out: out + start * n, outStride: n, parallel: false)
+                            }
+                        } else {
+                            ExactGEMM.multiplyQuantized(a: qa, scalesA: sa, m: rows, b: wv.baseAddress!, scalesB: ws.baseAddress!,
+                                                        n: n, k: k, bias: nil, accumulator: acc,
+                                                        out: out + start * n, outStride: n, parallel: false)
+                        }
+                        start += rows
                     }
                 }
             }
         }
     }
+}
+
+/// OpenBLAS runs every dgemm on the calling thread: the forward pass brings its own workers.
+enum BLASThreads {
+    private static let once: Void = { openblas_set_num_threads(1) }()
+    static func useCallerThreadOnly() { _ = once }
 }
