@@ -4,6 +4,7 @@
 // in z^2 ~ 700 is ~1e-13 relative), and erfcx(z) is smooth enough for short polynomials.
 
 extension DetMath {
+    /// The error function, 2/sqrt(pi) times the integral of e^(-t^2) from 0 to x.
     public static func erf(_ x: Double) -> Double {
         let z = Swift.abs(x)
         if z < 0.5 {

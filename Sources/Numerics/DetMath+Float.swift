@@ -33,10 +33,11 @@ extension DetMath {
     /// e^x in Double for |x| <= 700 (relative error ~1.2e-12), without special cases.
     @inlinable @inline(__always)
     static func expNarrow(_ x: Double) -> Double {
-        // Adding 1.5 * 2^52 rounds x / ln2 to an integer k held in the low mantissa bits.
+        // Adding 1.5 * 2^52 rounds x / ln2 to an integer k held in the low mantissa bits
+        // (the multiplier is Tables.invLn2).
         let z = x * 0x1.71547652b82fep0 + 0x1.8p52
         let kd = z - 0x1.8p52
-        // ln2 hi part has 42 bits, so kd * hi is exact for |kd| < 2^11.
+        // Tables.logLn2Hi/Lo: the hi part has 42 bits, so kd * hi is exact for |kd| < 2^11.
         let r = (x - kd * 0x1.62e42fefa3800p-1) - kd * 0x1.ef35793c76730p-45
         let r2 = r * r
         let r4 = r2 * r2

@@ -4,6 +4,7 @@
 // and Payne-Hanek with 192 bits of 2/pi (integer arithmetic) above, over the whole range.
 
 extension DetMath {
+    /// Sine of x radians, for every finite x (exactly reduced); nan for infinite x.
     public static func sin(_ x: Double) -> Double {
         let ax = Swift.abs(x)
         if ax <= 0x1.921fb54442d18p-1 {
@@ -20,6 +21,7 @@ extension DetMath {
         }
     }
 
+    /// Cosine of x radians, for every finite x (exactly reduced); nan for infinite x.
     public static func cos(_ x: Double) -> Double {
         let ax = Swift.abs(x)
         if ax <= 0x1.921fb54442d18p-1 {
@@ -94,7 +96,7 @@ extension DetMath {
         return x.sign == .minus ? (-n, -hi, -lo) : (n, hi, lo)
     }
 
-    /// Bits 64q'... of 2/pi: the 64 bits starting `position` bits after the binary point
+    /// The 64 bits of 2/pi starting `position` bits after the binary point
     /// (0-based; negative positions read as the zero integer part).
     @inline(__always)
     static func twoOverPiWindow(_ position: Int) -> UInt64 {

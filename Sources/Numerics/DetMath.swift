@@ -9,9 +9,10 @@
 // Tables.swift holds the constants (generated offline with mpmath); the approximations are:
 //   exp    Tang's method: x = k ln2/128 + r, 2^(j/128) from a double-double table, and a
 //          degree-5 Taylor polynomial for e^r - 1 on |r| <= ln2/256 (truncation < 1e-18).
-//   log    x = 2^k m with m in [sqrt(1/2), sqrt(2)), m = c (1 + t) with c = 1 + j/128 from a
-//          table of log(c) (hi part a multiple of 2^-42 so k ln2 + log c is exact), t formed
-//          exactly as a double-double, Taylor series of log1p(t) to degree 8 (|t| < 0.0056).
+//   log    x = 2^k m with m in [sqrt(1/2), sqrt(2)), m = c (1 + t) with c = m rounded to 8
+//          bits and log(c) from a table (hi part a multiple of 2^-42 so k ln2 + log c is
+//          exact), t formed exactly as a double-double, Taylor series of log1p(t) to degree 8
+//          (|t| <= 1/256).
 //   sin    Cody-Waite reduction by pi/2 in 33-bit pieces below 2^20 pi/2, Payne-Hanek with
 //   cos    the bits of 2/pi above it, then near-minimax kernels on |x| <= pi/4.
 //   erf    x + x R(x^2) for |x| < 0.5; above that erfc(z) = exp(-z^2) erfcx(z) with erfcx
@@ -20,8 +21,9 @@
 // Every result is within about one ulp of the correctly rounded value (the tests measure it).
 
 public enum DetMath {
-    /// Rounds to the nearest integer (ties to even) for |x| < 2^51, exactly, without libm.
-    @usableFromInline static let roundShift: Double = 0x1.8p52
+    /// (x + roundShift) - roundShift rounds x to an integer (ties to even) for |x| < 2^51,
+    /// exactly and without libm's rint.
+    static let roundShift: Double = 0x1.8p52
 
     // MARK: exp
 
@@ -103,19 +105,20 @@ public enum DetMath {
     /// log(x * 2^kAdjust) = hi + lo for a positive, finite, normal x.
     @inline(__always)
     static func logParts(_ x: Double, _ kAdjust: Int) -> (hi: Double, lo: Double) {
-        var bits = x.bitPattern
-        var k = Int(truncatingIfNeeded: bits >> 52) - 1023 + kAdjust
-        bits = (bits & 0x000F_FFFF_FFFF_FFFF) | 0x3FF0_0000_0000_0000
-        var m = Double(bitPattern: bits)
-        // Fold m into [sqrt(1/2), sqrt(2)) so that x near 1 gives k = 0 and no cancellation
-        // between k ln2 and log(c).
-        if m >= 0x1.6a09e667f3bcdp0 {
-            m *= 0.5
-            k += 1
-        }
-        let jd = ((m - 1) * 128 + roundShift) - roundShift
-        let j = Int(jd) + 38
-        let c = 1 + jd * 0x1p-7
+        // x = 2^k m with m in [sqrt(1/2), sqrt(2)), so that x near 1 gives k = 0 and no
+        // cancellation between k ln2 and log(c). Offsetting the bits by those of sqrt(1/2)
+        // makes the exponent field of the difference equal to k, without a branch.
+        let bits = x.bitPattern
+        let offset = bits &- 0x3FE6_A09E_667F_3BCD
+        let kBits = Int64(bitPattern: offset) >> 52
+        let m = Double(bitPattern: bits &- (UInt64(bitPattern: kBits) << 52))
+        let k = Int(kBits) + kAdjust
+        // c = m rounded to 8 significant bits (to the nearest multiple of 1/128 above 1 and
+        // 1/256 below), taken from the bits, so |m - c| <= 1/256 and c = 1 exactly near 1
+        // (no cancellation between log c and log1p(t) there). Bits 45...52 of c index the table.
+        let cBits = (m.bitPattern &+ 0x0000_1000_0000_0000) & 0xFFFF_E000_0000_0000
+        let c = Double(bitPattern: cBits)
+        let j = Int(truncatingIfNeeded: cBits >> 45) & 0xFF
         let f = m - c  // exact (Sterbenz)
         let invc = Tables.logInvC[j]
         let th = f * invc
@@ -138,7 +141,7 @@ public enum DetMath {
         let ax = Swift.abs(x)
         if !(ax < 22) {
             if x.isNaN { return x }
-            return x.sign == .minus ? -1 : 1  // 1 - tanh(22) < 2^-63
+            return x.sign == .minus ? -1 : 1  // 1 - tanh(22) < 2^-62
         }
         if ax < 0x1p-28 { return x }
         let t = expm1(2 * ax)

@@ -1,3 +1,0 @@
-import XCTest
-import Numerics
-final class NumericsPlaceholderTests: XCTestCase { func testBuilds() {} }
