@@ -11,7 +11,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "ddpmc", targets: ["ddpmc"]),
-        .library(name: "DDPMCodec", targets: ["Numerics", "ImageIO", "Tensor", "UNet"]),
+        .library(name: "DDPMCodec", targets: ["Numerics", "ImageIO", "Tensor", "UNet", "Diffusion", "EntropyCoding", "Codec"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -24,6 +24,8 @@ let package = Package(
                        providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CSystem/CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CCrypto", path: "Sources/CSystem/CCrypto", pkgConfig: "libcrypto",
+                       providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CZstd", path: "Sources/CSystem/CZstd", pkgConfig: "libzstd",
                        providers: [.apt(["libzstd-dev"])]),
 
@@ -36,8 +38,17 @@ let package = Package(
         .target(name: "Tensor", dependencies: ["COpenBLAS", "Numerics"], path: "Sources/Tensor", swiftSettings: optimize),
         // safetensors reader, diffusers config, and the UNet2DModel forward pass.
         .target(name: "UNet", dependencies: ["Tensor", "Numerics"], path: "Sources/UNet", swiftSettings: optimize),
+        // Noise schedules, respacing, the reverse process and the variational bound (the codelength).
+        .target(name: "Diffusion", dependencies: ["Numerics", "Tensor", "UNet"], path: "Sources/Diffusion",
+                swiftSettings: optimize),
+        // rANS stack and the symbol codecs of the lossless coder (bits-back over the diffusion chain).
+        .target(name: "EntropyCoding", dependencies: ["Numerics"], path: "Sources/EntropyCoding", swiftSettings: optimize),
+        // The .ddpm container and the codecs that fill it.
+        .target(name: "Codec", dependencies: ["Numerics", "ImageIO", "Tensor", "UNet", "Diffusion", "EntropyCoding",
+                                              "CZlib", "CCrypto"],
+                path: "Sources/Codec", swiftSettings: optimize),
         .executableTarget(name: "ddpmc",
-                          dependencies: ["Numerics", "ImageIO", "Tensor", "UNet",
+                          dependencies: ["Numerics", "ImageIO", "Tensor", "UNet", "Diffusion", "Codec",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Sources/ddpmc", swiftSettings: optimize),
 
@@ -45,6 +56,10 @@ let package = Package(
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"], path: "Tests/ImageIOTests"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "Numerics"], path: "Tests/TensorTests"),
         .testTarget(name: "UNetTests", dependencies: ["UNet", "Tensor", "Numerics"], path: "Tests/UNetTests"),
+        .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "UNet", "Tensor", "Numerics", "ImageIO"],
+                    path: "Tests/DiffusionTests"),
+        .testTarget(name: "EntropyCodingTests", dependencies: ["EntropyCoding", "Numerics"], path: "Tests/EntropyCodingTests"),
+        .testTarget(name: "CodecTests", dependencies: ["Codec", "ImageIO"], path: "Tests/CodecTests"),
         // End-to-end tests that run the `ddpmc` executable in subprocesses.
         .testTarget(name: "CLITests", dependencies: ["ddpmc"], path: "Tests/CLITests"),
     ],

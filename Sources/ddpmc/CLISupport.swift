@@ -44,3 +44,41 @@ func fixturesDirectory() -> String? {
     }
     return nil
 }
+
+/// The bundled model for images with `channels` channels: fmnist28 for gray, photo32 for RGB.
+func bundledModelDirectory(channels: Int) throws -> String {
+    let name = channels == 1 ? "fmnist28" : "photo32"
+    guard let fixtures = fixturesDirectory() else {
+        throw CLIError("no bundled models found (Fixtures/ next to the executable or the current folder); pass --model DIR")
+    }
+    let dir = (fixtures as NSString).appendingPathComponent("models/\(name)")
+    guard FileManager.default.fileExists(atPath: (dir as NSString).appendingPathComponent("config.json")) else {
+        throw CLIError("the bundled model \(name) for \(channels)-channel images is missing at \(dir); pass --model DIR")
+    }
+    return dir
+}
+
+/// Message of any error, without Swift's type decoration.
+func describe(_ error: Error) -> String {
+    "\(error)"
+}
+
+/// A throttled progress line with ETA on stderr, for callbacks that report (done, total).
+final class ProgressLine {
+    let label: String
+    let start = Date()
+    var last = Date.distantPast
+
+    init(label: String) { self.label = label }
+
+    func update(_ done: Int, _ total: Int) {
+        let now = Date()
+        guard done == total || now.timeIntervalSince(last) > 0.5 else { return }
+        last = now
+        let elapsed = now.timeIntervalSince(start)
+        let eta = done > 0 ? elapsed / Double(done) * Double(total - done) : 0
+        let line = String(format: "\r%@ %d/%d  %.0fs elapsed, ETA %.0fs   ", label, done, total, elapsed, eta)
+        FileHandle.standardError.write(line.data(using: .utf8)!)
+        if done == total { FileHandle.standardError.write("\n".data(using: .utf8)!) }
+    }
+}

@@ -1,0 +1,49 @@
+/// Little-endian writer for the file header.
+struct ByteWriter {
+    private(set) var bytes: [UInt8] = []
+
+    mutating func u8(_ v: UInt8) { bytes.append(v) }
+    mutating func u16(_ v: UInt16) { for i in 0..<2 { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * UInt16(i)))) } }
+    mutating func u32(_ v: UInt32) { for i in 0..<4 { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * UInt32(i)))) } }
+    mutating func u64(_ v: UInt64) { for i in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(i)))) } }
+    mutating func f64(_ v: Double) { u64(v.bitPattern) }
+    mutating func raw(_ b: [UInt8]) { bytes += b }
+    mutating func string(_ s: String) {
+        let utf8 = Array(s.utf8.prefix(Int(UInt16.max)))
+        u16(UInt16(utf8.count)); bytes += utf8
+    }
+}
+
+/// Bounds-checked little-endian reader: running past the end is an error, never a crash.
+struct ByteReader {
+    let bytes: [UInt8]
+    private(set) var offset: Int
+
+    init(_ bytes: [UInt8], offset: Int = 0) { self.bytes = bytes; self.offset = offset }
+
+    var remaining: Int { bytes.count - offset }
+
+    mutating func take(_ n: Int) throws(FormatError) -> ArraySlice<UInt8> {
+        guard n >= 0, n <= remaining else { throw .truncated(what: "header", needed: offset + n, have: bytes.count) }
+        defer { offset += n }
+        return bytes[offset..<(offset + n)]
+    }
+    mutating func u8() throws(FormatError) -> UInt8 { try take(1).first! }
+    mutating func u16() throws(FormatError) -> UInt16 {
+        let b = try take(2); return b.reversed().reduce(0) { $0 << 8 | UInt16($1) }
+    }
+    mutating func u32() throws(FormatError) -> UInt32 {
+        let b = try take(4); return b.reversed().reduce(0) { $0 << 8 | UInt32($1) }
+    }
+    mutating func u64() throws(FormatError) -> UInt64 {
+        let b = try take(8); return b.reversed().reduce(0) { $0 << 8 | UInt64($1) }
+    }
+    mutating func f64() throws(FormatError) -> Double { Double(bitPattern: try u64()) }
+    mutating func raw(_ n: Int) throws(FormatError) -> [UInt8] { Array(try take(n)) }
+    mutating func string() throws(FormatError) -> String {
+        let n = Int(try u16())
+        let b = try take(n)
+        guard let s = String(validating: b, as: UTF8.self) else { throw .malformed("a name is not valid UTF-8") }
+        return s
+    }
+}

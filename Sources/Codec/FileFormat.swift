@@ -1,0 +1,194 @@
+import ImageIO
+
+/// Errors reading a .ddpm file. The decoder never crashes on a damaged file: it reports what
+/// is wrong (and, for progressive streams, decodes what is complete).
+public enum FormatError: Error, CustomStringConvertible, Equatable {
+    case notDDPM
+    case unsupportedVersion(UInt16)
+    case truncated(what: String, needed: Int, have: Int)
+    case corrupted(what: String)
+    case malformed(String)
+    case modelMismatch(file: String, model: String)
+
+    public var description: String {
+        switch self {
+        case .notDDPM: return "not a .ddpm file (wrong magic bytes)"
+        case let .unsupportedVersion(v):
+            return "format version \(v) is not supported by this ddpmc (it reads version \(DDPMFile.version))"
+        case let .truncated(what, needed, have):
+            return "the file is truncated: the \(what) needs \(needed) bytes, the file has \(have)"
+        case let .corrupted(what): return "the file is corrupted: the \(what) checksum does not match"
+        case let .malformed(why): return "malformed file: \(why)"
+        case let .modelMismatch(file, model):
+            return "the file was encoded with model weights SHA-256 \(file), but the model given has \(model); "
+                + "decode with the same model (--model DIR)"
+        }
+    }
+}
+
+/// Geometry of one coded image.
+public struct ImageEntry: Equatable, Sendable {
+    public var name: String
+    public var width: Int
+    public var height: Int
+    public var channels: Int
+    public init(name: String, width: Int, height: Int, channels: Int) {
+        self.name = name; self.width = width; self.height = height; self.channels = channels
+    }
+}
+
+/// The header of a .ddpm file: everything a decoder needs besides the model and the bits.
+public struct DDPMHeader: Equatable, Sendable {
+    public var modelSHA256: [UInt8]
+    public var modelName: String
+    public var sourceKind: SourceKind
+    public var images: [ImageEntry]
+    public var patchHeight: Int
+    public var patchWidth: Int
+    /// Steps of the chain actually coded (after respacing), and the model's training steps.
+    public var steps: Int
+    public var trainTimesteps: Int
+    /// Coding parameters, interpreted by the codec that wrote the section (see Codec docs).
+    public var parameters: [UInt8: Double]
+    public var seed: UInt64
+    /// SHA-256 of every decoded pixel, in image order: the end-to-end check of a lossless decode.
+    public var pixelSHA256: [UInt8]
+
+    public init(modelSHA256: [UInt8], modelName: String, sourceKind: SourceKind, images: [ImageEntry],
+                patchHeight: Int, patchWidth: Int, steps: Int, trainTimesteps: Int,
+                parameters: [UInt8: Double], seed: UInt64, pixelSHA256: [UInt8]) {
+        self.modelSHA256 = modelSHA256; self.modelName = modelName; self.sourceKind = sourceKind
+        self.images = images; self.patchHeight = patchHeight; self.patchWidth = patchWidth
+        self.steps = steps; self.trainTimesteps = trainTimesteps; self.parameters = parameters
+        self.seed = seed; self.pixelSHA256 = pixelSHA256
+    }
+
+    /// Sub-pixels over all images.
+    public var dimensions: Int { images.reduce(0) { $0 + $1.width * $1.height * $1.channels } }
+}
+
+/// A typed payload of the file; sections are read in order.
+public struct Section: Equatable, Sendable {
+    public enum Kind: UInt8, Sendable { case bitsBack = 1, progressive = 2 }
+    public var kind: Kind
+    public var payload: [UInt8]
+    public init(kind: Kind, payload: [UInt8]) { self.kind = kind; self.payload = payload }
+}
+
+/// The .ddpm container: magic, version, a CRC-guarded header, then CRC-guarded sections.
+///
+///     "DDPMC\u{1A}"  version:u16  headerLength:u32  header  headerCRC:u32
+///     { kind:u8  length:u64  crc:u32  payload }*
+public enum DDPMFile {
+    public static let magic: [UInt8] = Array("DDPMC".utf8) + [0x1A]
+    public static let version: UInt16 = 1
+
+    public static func encode(header: DDPMHeader, sections: [Section]) -> [UInt8] {
+        var h = ByteWriter()
+        h.raw(header.modelSHA256)
+        h.string(header.modelName)
+        h.u8(sourceKindCode(header.sourceKind))
+        h.u32(UInt32(header.images.count))
+        for image in header.images {
+            h.string(image.name); h.u32(UInt32(image.width)); h.u32(UInt32(image.height)); h.u8(UInt8(image.channels))
+        }
+        h.u16(UInt16(header.patchHeight)); h.u16(UInt16(header.patchWidth))
+        h.u32(UInt32(header.steps)); h.u32(UInt32(header.trainTimesteps))
+        h.u8(UInt8(header.parameters.count))
+        for key in header.parameters.keys.sorted() { h.u8(key); h.f64(header.parameters[key]!) }
+        h.u64(header.seed)
+        h.raw(header.pixelSHA256)
+
+        var out = ByteWriter()
+        out.raw(magic); out.u16(version); out.u32(UInt32(h.bytes.count)); out.raw(h.bytes)
+        out.u32(Checksums.crc32(out.bytes[...]))
+        for s in sections {
+            out.u8(s.kind.rawValue); out.u64(UInt64(s.payload.count)); out.u32(Checksums.crc32(s.payload[...]))
+            out.raw(s.payload)
+        }
+        return out.bytes
+    }
+
+    /// Parses the header; sections that are complete and intact come back in `sections`, and
+    /// `damage` says what stopped the reading, if anything (a truncated or corrupted section).
+    public static func decode(_ bytes: [UInt8]) throws(FormatError) -> (header: DDPMHeader, sections: [Section], damage: FormatError?) {
+        guard bytes.count >= magic.count, Array(bytes[0..<magic.count]) == magic else { throw .notDDPM }
+        var r = ByteReader(bytes, offset: magic.count)
+        let v = try r.u16()
+        guard v == version else { throw .unsupportedVersion(v) }
+        let length = Int(try r.u32())
+        guard length <= r.remaining - 4 else { throw .truncated(what: "header", needed: r.offset + length + 4, have: bytes.count) }
+        let headerEnd = r.offset + length
+        let crc = Checksums.crc32(bytes[0..<headerEnd])
+        var crcReader = ByteReader(bytes, offset: headerEnd)
+        guard try crcReader.u32() == crc else { throw .corrupted(what: "header") }
+
+        let model = try r.raw(32)
+        let name = try r.string()
+        let kind = try sourceKind(try r.u8())
+        let count = Int(try r.u32())
+        guard count <= length else { throw .malformed("image count \(count) exceeds the header size") }
+        var images: [ImageEntry] = []
+        for _ in 0..<count {
+            let n = try r.string()
+            let w = Int(try r.u32()), h = Int(try r.u32()), c = Int(try r.u8())
+            guard w > 0, h > 0, c == 1 || c == 3, w <= 1 << 16, h <= 1 << 16 else {
+                throw .malformed("image \(n) has geometry \(w)×\(h)×\(c)")
+            }
+            images.append(ImageEntry(name: n, width: w, height: h, channels: c))
+        }
+        let ph = Int(try r.u16()), pw = Int(try r.u16())
+        let steps = Int(try r.u32()), trainSteps = Int(try r.u32())
+        var parameters: [UInt8: Double] = [:]
+        for _ in 0..<Int(try r.u8()) { let k = try r.u8(); parameters[k] = try r.f64() }
+        let seed = try r.u64()
+        let pixels = try r.raw(32)
+        guard r.offset == headerEnd else { throw .malformed("header length does not match its contents") }
+        let header = DDPMHeader(modelSHA256: model, modelName: name, sourceKind: kind, images: images,
+                                patchHeight: ph, patchWidth: pw, steps: steps, trainTimesteps: trainSteps,
+                                parameters: parameters, seed: seed, pixelSHA256: pixels)
+
+        var sections: [Section] = []
+        var s = ByteReader(bytes, offset: headerEnd + 4)
+        var damage: FormatError?
+        while s.remaining > 0 {
+            guard s.remaining >= 13 else {
+                damage = .truncated(what: "section \(sections.count + 1) header", needed: s.offset + 13, have: bytes.count)
+                break
+            }
+            let k = try s.u8(), len = try s.u64(), c = try s.u32()
+            guard let kind = Section.Kind(rawValue: k) else { damage = .malformed("unknown section kind \(k)"); break }
+            guard len <= UInt64(s.remaining) else {
+                damage = .truncated(what: "section \(sections.count + 1)", needed: s.offset + Int(clamping: len), have: bytes.count)
+                break
+            }
+            let payload = try s.raw(Int(len))
+            guard Checksums.crc32(payload[...]) == c else { damage = .corrupted(what: "section \(sections.count + 1)"); break }
+            sections.append(Section(kind: kind, payload: payload))
+        }
+        return (header, sections, damage)
+    }
+
+    static func sourceKindCode(_ k: SourceKind) -> UInt8 {
+        switch k {
+        case .png: return 0
+        case .folder: return 1
+        case .idx(gzipped: false): return 2
+        case .idx(gzipped: true): return 3
+        case .npy(channelAxis: false): return 4
+        case .npy(channelAxis: true): return 5
+        }
+    }
+
+    static func sourceKind(_ code: UInt8) throws(FormatError) -> SourceKind {
+        switch code {
+        case 0: return .png
+        case 1: return .folder
+        case 2: return .idx(gzipped: false)
+        case 3: return .idx(gzipped: true)
+        case 4: return .npy(channelAxis: false)
+        case 5: return .npy(channelAxis: true)
+        default: throw .malformed("unknown source kind \(code)")
+        }
+    }
+}

@@ -1,0 +1,201 @@
+import Diffusion
+import EntropyCoding
+import Foundation
+import ImageIO
+
+/// Parameters of the bits-back coder, stored in the file header.
+public struct LosslessParameters: Equatable, Sendable {
+    /// δ_t = s_t / 2^gridBits (LatentCoder). More bits: less discretization loss, more initial bits.
+    public var gridBits: Int = 6
+    /// Half-width of the coded window, in standard deviations.
+    public var windowSigmas: Double = 8
+    /// Patches coded in lock-step (one batched network call per step). Only the first group
+    /// pays the initial bits; later groups reuse the bits the earlier ones left on the stack.
+    public var groupSize: Int = 32
+    /// Respaced chain length (nil: the model's full schedule).
+    public var steps: Int?
+    /// Seed of the stack's virtual initial words.
+    public var seed: UInt64 = 0x4444_504D_4300_0001
+    public init() {}
+
+    enum Key: UInt8 { case gridBits = 1, windowSigmas = 2, groupSize = 3, clipDenoised = 4, initialBits = 5 }
+    /// Header key of the initial bits the encoder measured (informational: `ddpmc info`).
+    public static let initialBitsKey = Key.initialBits.rawValue
+}
+
+/// What an encode measured.
+public struct LosslessReport: Sendable {
+    public var fileBytes: Int
+    public var dimensions: Int
+    public var images: Int
+    /// Bits the first pops drew before anything was on the stack.
+    public var initialBits: Double
+    /// Σ −log2 of the quantized masses coded (pushes minus pops).
+    public var idealBits: Double
+    public var payloadBits: Double
+    public var networkSeconds: Double
+    public var codingSeconds: Double
+
+    public var bitsPerDim: Double { Double(fileBytes * 8) / Double(dimensions) }
+    public var netBitsPerDim: Double { (Double(fileBytes * 8) - initialBits) / Double(dimensions) }
+}
+
+/// Images ⇄ .ddpm files with the bits-back chain.
+public struct LosslessCodec: Sendable {
+    public let model: DiffusionModel
+    public let modelSHA256: [UInt8]
+    public let modelName: String
+
+    public init(model: DiffusionModel) throws {
+        self.model = model
+        let weights = (model.directory as NSString).appendingPathComponent("diffusion_pytorch_model.safetensors")
+        guard let data = FileManager.default.contents(atPath: weights) else {
+            throw LosslessError.decodeMismatch("cannot read \(weights)")
+        }
+        modelSHA256 = Checksums.sha256([UInt8](data))
+        modelName = (model.directory as NSString).lastPathComponent
+    }
+
+    func chain(_ p: LosslessParameters, clipDenoised: Bool) throws -> BitsBackChain {
+        var schedule = model.schedule
+        if let steps = p.steps { schedule = try schedule.respaced(steps: steps) }
+        let process = ReverseProcess(schedule: schedule, varianceType: model.scheduler.varianceType,
+                                     clipDenoised: clipDenoised, clipDecoder: false,
+                                     clipRange: model.scheduler.clipSampleRange)
+        return BitsBackChain(model: model, process: process,
+                             latents: try LatentCoder(process: process, gridBits: p.gridBits, windowSigmas: p.windowSigmas))
+    }
+
+    /// Patches of every image, in image order then row-major patch order (docs/TILING.md).
+    func items(_ images: [NamedImage]) -> [ChainItem] {
+        var out: [ChainItem] = []
+        for named in images {
+            let im = named.image
+            let tiling = PatchTiling(height: im.height, width: im.width, patchHeight: model.patchHeight, patchWidth: model.patchWidth)
+            for k in 0..<tiling.count {
+                let (y0, x0) = tiling.origin(k), (h, w) = tiling.realSize(k)
+                var px = [UInt8](); px.reserveCapacity(h * w * im.channels)
+                for y in 0..<h {
+                    let s = ((y0 + y) * im.width + x0) * im.channels
+                    px += im.pixels[s..<(s + w * im.channels)]
+                }
+                out.append(ChainItem(height: h, width: w, channels: im.channels, pixels: px))
+            }
+        }
+        return out
+    }
+
+    public func encode(_ images: [NamedImage], kind: SourceKind, parameters p: LosslessParameters,
+                       progress: (_ done: Int, _ total: Int) -> Void = { _, _ in }) throws -> (bytes: [UInt8], report: LosslessReport) {
+        guard !images.isEmpty else { throw LosslessError.incompatibleImage(name: "input", detail: "no images") }
+        for im in images where im.image.channels != model.channels {
+            throw LosslessError.incompatibleImage(name: im.name, detail: "it has \(im.image.channels) channel(s), the model "
+                + "'\(modelName)' codes \(model.channels)")
+        }
+        let clip = model.scheduler.clipSample
+        let chain = try chain(p, clipDenoised: clip)
+        let all = items(images)
+        let groups = stride(from: 0, to: all.count, by: max(1, p.groupSize)).map { Array(all[$0..<min(all.count, $0 + p.groupSize)]) }
+        var stack = RANSStack(seed: p.seed)
+        var stats = ChainStatistics()
+        let total = groups.count * chain.steps
+        for (g, group) in groups.enumerated() {
+            try chain.encode(group, onto: &stack, statistics: &stats) { progress(g * chain.steps + $0, total) }
+        }
+        let payload = stack.serializedBytes()
+        var header = DDPMHeader(
+            modelSHA256: modelSHA256, modelName: modelName, sourceKind: kind,
+            images: images.map { ImageEntry(name: $0.name, width: $0.image.width, height: $0.image.height, channels: $0.image.channels) },
+            patchHeight: model.patchHeight, patchWidth: model.patchWidth, steps: chain.steps,
+            trainTimesteps: model.schedule.count,
+            parameters: [LosslessParameters.Key.gridBits.rawValue: Double(p.gridBits),
+                         LosslessParameters.Key.windowSigmas.rawValue: p.windowSigmas,
+                         LosslessParameters.Key.groupSize.rawValue: Double(p.groupSize),
+                         LosslessParameters.Key.clipDenoised.rawValue: clip ? 1 : 0],
+            seed: p.seed, pixelSHA256: Self.pixelDigest(images.map(\.image)))
+        header.parameters[LosslessParameters.Key.initialBits.rawValue] = stack.initialBits
+        let bytes = DDPMFile.encode(header: header, sections: [Section(kind: .bitsBack, payload: payload)])
+        let report = LosslessReport(fileBytes: bytes.count, dimensions: header.dimensions, images: images.count,
+                                    initialBits: stack.initialBits, idealBits: stats.idealBits,
+                                    payloadBits: Double(payload.count * 8),
+                                    networkSeconds: stats.networkSeconds, codingSeconds: stats.codingSeconds)
+        return (bytes, report)
+    }
+
+    public func decode(_ bytes: [UInt8], progress: (_ done: Int, _ total: Int) -> Void = { _, _ in }) throws
+        -> (images: [NamedImage], kind: SourceKind, header: DDPMHeader)
+    {
+        let (header, sections, damage) = try DDPMFile.decode(bytes)
+        guard header.modelSHA256 == modelSHA256 else {
+            throw FormatError.modelMismatch(file: Checksums.hex(header.modelSHA256), model: Checksums.hex(modelSHA256))
+        }
+        if let damage { throw damage }
+        guard let section = sections.first(where: { $0.kind == .bitsBack }) else {
+            throw FormatError.malformed("no lossless (bits-back) section")
+        }
+        var p = LosslessParameters()
+        func param(_ k: LosslessParameters.Key) throws -> Double {
+            guard let v = header.parameters[k.rawValue], v.isFinite else { throw FormatError.malformed("missing coding parameter \(k)") }
+            return v
+        }
+        p.gridBits = Int(try param(.gridBits)); p.windowSigmas = try param(.windowSigmas)
+        p.groupSize = Int(try param(.groupSize)); p.seed = header.seed
+        p.steps = header.steps == model.schedule.count ? nil : header.steps
+        guard (1...20).contains(p.gridBits), p.windowSigmas > 0, p.windowSigmas <= 64, p.groupSize >= 1,
+              header.steps >= 1, header.steps <= model.schedule.count else {
+            throw FormatError.malformed("coding parameters out of range")
+        }
+        guard header.patchHeight == model.patchHeight, header.patchWidth == model.patchWidth,
+              header.images.allSatisfy({ $0.channels == model.channels }) else {
+            throw FormatError.malformed("image geometry does not fit the model")
+        }
+        let chain = try chain(p, clipDenoised: try param(.clipDenoised) != 0)
+        // The same patches the encoder made, from the geometry alone.
+        let placeholders = header.images.map { e in
+            NamedImage(name: e.name, image: try! Image(width: e.width, height: e.height, channels: e.channels,
+                                                       pixels: [UInt8](repeating: 0, count: e.width * e.height * e.channels)))
+        }
+        let shapes = items(placeholders).map { (height: $0.height, width: $0.width, channels: $0.channels) }
+        let groupStarts = Array(stride(from: 0, to: shapes.count, by: p.groupSize))
+        var stack = try RANSStack(serializedBytes: section.payload, seed: header.seed)
+        var stats = ChainStatistics()
+        var decoded = [[UInt8]](repeating: [], count: shapes.count)
+        let total = groupStarts.count * chain.steps
+        for (n, start) in groupStarts.reversed().enumerated() {
+            let end = min(shapes.count, start + p.groupSize)
+            let pixels = try chain.decode(shapes: Array(shapes[start..<end]), from: &stack, statistics: &stats) {
+                progress(n * chain.steps + $0, total)
+            }
+            for (j, px) in pixels.enumerated() { decoded[start + j] = px }
+        }
+        guard stack.borrowedWordCount == 0, stack.holdsOnlyInitialBits else {
+            throw LosslessError.decodeMismatch("the bit stream did not end where it should (damaged file?)")
+        }
+        // Reassemble images from patches.
+        var images: [NamedImage] = []
+        var next = 0
+        for e in header.images {
+            let tiling = PatchTiling(height: e.height, width: e.width, patchHeight: model.patchHeight, patchWidth: model.patchWidth)
+            var px = [UInt8](repeating: 0, count: e.width * e.height * e.channels)
+            for k in 0..<tiling.count {
+                let (y0, x0) = tiling.origin(k), (h, w) = tiling.realSize(k)
+                let patch = decoded[next]; next += 1
+                for y in 0..<h {
+                    let d = ((y0 + y) * e.width + x0) * e.channels
+                    for i in 0..<(w * e.channels) { px[d + i] = patch[y * w * e.channels + i] }
+                }
+            }
+            images.append(NamedImage(name: e.name, image: try Image(width: e.width, height: e.height, channels: e.channels, pixels: px)))
+        }
+        guard Self.pixelDigest(images.map(\.image)) == header.pixelSHA256 else {
+            throw LosslessError.decodeMismatch("the decoded pixels do not match the checksum in the header")
+        }
+        return (images, header.sourceKind, header)
+    }
+
+    static func pixelDigest(_ images: [Image]) -> [UInt8] {
+        var all: [UInt8] = []
+        for im in images { all += im.pixels }
+        return Checksums.sha256(all)
+    }
+}
