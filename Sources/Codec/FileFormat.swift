@@ -159,7 +159,8 @@ public enum DDPMFile {
             let k = try s.u8(), len = try s.u64(), c = try s.u32()
             guard let kind = Section.Kind(rawValue: k) else { damage = .malformed("unknown section kind \(k)"); break }
             guard len <= UInt64(s.remaining) else {
-                damage = .truncated(what: "section \(sections.count + 1)", needed: s.offset + Int(clamping: len), have: bytes.count)
+                let needed = len > UInt64(Int.max / 2) ? Int.max : s.offset + Int(len)
+                damage = .truncated(what: "section \(sections.count + 1)", needed: needed, have: bytes.count)
                 break
             }
             let payload = try s.raw(Int(len))
