@@ -1,0 +1,81 @@
+import Foundation
+import XCTest
+
+/// encode / decode / info through the executable, as a user runs them.
+final class CodecCLITests: XCTestCase {
+    var tmp: URL!
+    override func setUpWithError() throws { tmp = try temporaryDirectory() }
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: tmp) }
+
+    /// A small gray PNG made by the codec's own decoder path: write raw IDX, then let ddpmc
+    /// turn it into an archive and back, so the test needs no image tools.
+    func writeIDX(count: Int, height: Int = 28, width: Int = 28) throws -> URL {
+        var bytes: [UInt8] = [0, 0, 8, 3]
+        for d in [count, height, width] { bytes += [UInt8(d >> 24 & 255), UInt8(d >> 16 & 255), UInt8(d >> 8 & 255), UInt8(d & 255)] }
+        var s: UInt32 = 12345
+        for i in 0..<(count * height * width) {
+            s = s &* 1_664_525 &+ 1_013_904_223
+            bytes.append(UInt8(truncatingIfNeeded: (i % width) * 9 + Int(s >> 29)))
+        }
+        let url = tmp.appendingPathComponent("images-idx3-ubyte")
+        try Data(bytes).write(to: url)
+        return url
+    }
+
+    func testDefaultModelRoundTripDecodesIdenticallyUnderAnotherBLASKernel() throws {
+        let input = try writeIDX(count: 2)
+        let encoded = tmp.appendingPathComponent("a.ddpm"), decoded = tmp.appendingPathComponent("b-idx3-ubyte")
+        let e = try CLI.run(["encode", input.path, "-o", encoded.path, "--steps", "12", "--json"])
+        XCTAssertEqual(e.status, 0, e.stderr)
+        XCTAssertTrue(e.stdout.contains("net_bits_per_dim"), e.stdout)
+        let d = try CLI.run(["decode", encoded.path, "-o", decoded.path],
+                            environment: ["OPENBLAS_CORETYPE": "Prescott", "OPENBLAS_NUM_THREADS": "1", "DDPMC_THREADS": "1"])
+        XCTAssertEqual(d.status, 0, d.stderr)
+        XCTAssertEqual(try Data(contentsOf: decoded), try Data(contentsOf: input), "decoded archive differs from the input")
+        let i = try CLI.run(["info", encoded.path, "--json"])
+        XCTAssertEqual(i.status, 0, i.stderr)
+        let info = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(i.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(info["images"] as? Int, 2)
+        XCTAssertEqual(info["dims"] as? Int, 2 * 28 * 28)
+        for key in ["bytes", "initial_bits", "bits_per_dim", "net_bits_per_dim"] { XCTAssertNotNil(info[key], key) }
+    }
+
+    func testBadInputsFailCleanlyAndLeaveNoOutput() throws {
+        let input = try writeIDX(count: 1)
+        let model = repositoryRoot.appendingPathComponent("Fixtures/unet/gray28-plain").path
+        let encoded = tmp.appendingPathComponent("a.ddpm")
+        XCTAssertEqual(try CLI.run(["encode", input.path, "-o", encoded.path, "--model", model, "--steps", "3"]).status, 0)
+        let good = try Data(contentsOf: encoded)
+        let out = tmp.appendingPathComponent("out.png")
+        var damaged: [(String, Data)] = [("truncated", good.prefix(good.count / 2)), ("empty", Data()),
+                                         ("not ddpm", Data("hello".utf8))]
+        var flipped = good; flipped[good.count - 9] ^= 0x40; damaged.append(("bit flip", flipped))
+        var version = good; version[6] = 99; damaged.append(("version", version))
+        for (what, data) in damaged {
+            let f = tmp.appendingPathComponent("bad.ddpm")
+            try data.write(to: f)
+            let r = try CLI.run(["decode", f.path, "-o", out.path, "--model", model])
+            XCTAssertNotEqual(r.status, 0, what)
+            XCTAssertFalse(r.stderr.isEmpty, what)
+            XCTAssertFalse(r.stderr.contains("Fatal error"), "\(what): \(r.stderr)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: out.path), "\(what) left an output file")
+        }
+        // Another model: refused by its weights' SHA-256.
+        let other = repositoryRoot.appendingPathComponent("Fixtures/unet/gray28-attn").path
+        let r = try CLI.run(["decode", encoded.path, "-o", out.path, "--model", other])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("SHA-256"), r.stderr)
+        // Never overwrite the input.
+        let same = try CLI.run(["encode", input.path, "-o", input.path, "--model", model, "--steps", "2"])
+        XCTAssertNotEqual(same.status, 0)
+        XCTAssertEqual(try Data(contentsOf: input).count, 16 + 28 * 28)
+    }
+
+    func testChannelMismatchIsAClearError() throws {
+        let input = try writeIDX(count: 1)
+        let rgbModel = repositoryRoot.appendingPathComponent("Fixtures/unet/learned-var").path
+        let r = try CLI.run(["encode", input.path, "-o", tmp.appendingPathComponent("x.ddpm").path, "--model", rgbModel])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("channel"), r.stderr)
+    }
+}
