@@ -44,7 +44,7 @@ let package = Package(
         // rANS stack and the symbol codecs of the lossless coder (bits-back over the diffusion chain).
         .target(name: "EntropyCoding", dependencies: ["Numerics"], path: "Sources/EntropyCoding", swiftSettings: optimize),
         // The .ddpm container and the codecs that fill it.
-        .target(name: "Codec", dependencies: ["Numerics", "ImageIO", "Tensor", "UNet", "Diffusion", "EntropyCoding",
+        .target(name: "Codec", dependencies: ["Numerics", "ImageIO", "Tensor", "UNet", "Diffusion", "EntropyCoding", "CZstd",
                                               "CZlib", "CCrypto"],
                 path: "Sources/Codec", swiftSettings: optimize),
         .executableTarget(name: "ddpmc",

@@ -77,7 +77,7 @@ public struct Section: Equatable, Sendable {
 
 /// The .ddpm container: magic, version, a CRC-guarded header, then CRC-guarded sections.
 ///
-///     "DDPMC\u{1A}"  version:u16  headerLength:u32  header  headerCRC:u32
+///     "DDPMC\u{1A}"  version:u16  headerLength:u32  zstd(header)  headerCRC:u32
 ///     { kind:u8  length:u64  crc:u32  payload }*
 public enum DDPMFile {
     public static let magic: [UInt8] = Array("DDPMC".utf8) + [0x1A]
@@ -99,8 +99,9 @@ public enum DDPMFile {
         h.u64(header.seed)
         h.raw(header.pixelSHA256)
 
+        let packed = HeaderCompression.compress(h.bytes)
         var out = ByteWriter()
-        out.raw(magic); out.u16(version); out.u32(UInt32(h.bytes.count)); out.raw(h.bytes)
+        out.raw(magic); out.u16(version); out.u32(UInt32(packed.count)); out.raw(packed)
         out.u32(Checksums.crc32(out.bytes[...]))
         for s in sections {
             out.u8(s.kind.rawValue); out.u64(UInt64(s.payload.count)); out.u32(Checksums.crc32(s.payload[...]))
@@ -113,15 +114,21 @@ public enum DDPMFile {
     /// `damage` says what stopped the reading, if anything (a truncated or corrupted section).
     public static func decode(_ bytes: [UInt8]) throws(FormatError) -> (header: DDPMHeader, sections: [Section], damage: FormatError?) {
         guard bytes.count >= magic.count, Array(bytes[0..<magic.count]) == magic else { throw .notDDPM }
-        var r = ByteReader(bytes, offset: magic.count)
-        let v = try r.u16()
+        var outer = ByteReader(bytes, offset: magic.count)
+        let v = try outer.u16()
         guard v == version else { throw .unsupportedVersion(v) }
-        let length = Int(try r.u32())
-        guard length <= r.remaining - 4 else { throw .truncated(what: "header", needed: r.offset + length + 4, have: bytes.count) }
-        let headerEnd = r.offset + length
+        let packedLength = Int(try outer.u32())
+        guard packedLength <= outer.remaining - 4 else {
+            throw .truncated(what: "header", needed: outer.offset + packedLength + 4, have: bytes.count)
+        }
+        let headerEnd = outer.offset + packedLength
         let crc = Checksums.crc32(bytes[0..<headerEnd])
         var crcReader = ByteReader(bytes, offset: headerEnd)
         guard try crcReader.u32() == crc else { throw .corrupted(what: "header") }
+        let body = try HeaderCompression.decompress(Array(bytes[outer.offset..<headerEnd]))
+        let sectionStart = headerEnd + 4
+        var r = ByteReader(body)
+        let length = body.count
 
         let model = try r.raw(32)
         let name = try r.string()
@@ -143,13 +150,13 @@ public enum DDPMFile {
         for _ in 0..<Int(try r.u8()) { let k = try r.u8(); parameters[k] = try r.f64() }
         let seed = try r.u64()
         let pixels = try r.raw(32)
-        guard r.offset == headerEnd else { throw .malformed("header length does not match its contents") }
+        guard r.remaining == 0 else { throw .malformed("header length does not match its contents") }
         let header = DDPMHeader(modelSHA256: model, modelName: name, sourceKind: kind, images: images,
                                 patchHeight: ph, patchWidth: pw, steps: steps, trainTimesteps: trainSteps,
                                 parameters: parameters, seed: seed, pixelSHA256: pixels)
 
         var sections: [Section] = []
-        var s = ByteReader(bytes, offset: headerEnd + 4)
+        var s = ByteReader(bytes, offset: sectionStart)
         var damage: FormatError?
         while s.remaining > 0 {
             guard s.remaining >= 13 else {
