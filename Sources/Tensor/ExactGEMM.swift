@@ -46,20 +46,60 @@ public enum ExactGEMM {
         let q = Double((1 << bits) - 1)
         for r in 0..<rows {
             let row = src + r * k
-            var m: Float = 0
-            for i in 0..<k { m = max(m, abs(row[i])) }
+            let m = maxMagnitude(row, count: k)
             let out = dst + r * k
             if m == 0 || !m.isFinite {
                 // An all-zero row (padding) multiplies to zero; a non-finite one is left to
                 // propagate as NaN through its scale so the caller can see it.
-                for i in 0..<k { out[i] = 0 }
+                out.update(repeating: 0, count: k)
                 scales[r] = m == 0 ? 0 : .nan
                 continue
             }
             let inv = q / Double(m)
-            for i in 0..<k { out[i] = roundHalfEven(Double(row[i]) * inv) }
+            scaleAndRound(row, count: k, by: inv, into: out)
             scales[r] = Double(m) / q
         }
+    }
+
+    /// max |x| (exact, so the lane order cannot matter).
+    @inlinable @inline(__always)
+    static func maxMagnitude(_ x: UnsafePointer<Float>, count k: Int) -> Float {
+        var m8 = SIMD8<Float>(repeating: 0)
+        // Comparisons skip NaNs; a lane-wise sum keeps them (and infinities) visible.
+        var s8 = SIMD8<Float>(repeating: 0)
+        var i = 0
+        let raw = UnsafeRawPointer(x)
+        while i + 8 <= k {
+            let v = raw.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
+            let a = v.replacing(with: -v, where: v .< 0)
+            m8 = m8.replacing(with: a, where: a .> m8)
+            s8 = s8 + v * 0x1p-64
+            i += 8
+        }
+        var m = m8.max()
+        var finite = s8.sum().isFinite
+        while i < k { m = Swift.max(m, Swift.abs(x[i])); finite = finite && x[i].isFinite; i += 1 }
+        if !finite {
+            for j in 0..<k where !x[j].isFinite { return x[j].isNaN ? .nan : .infinity }
+        }
+        return m
+    }
+
+    /// out[i] = roundHalfEven(Double(x[i]) · inv): the same IEEE operations per element as the
+    /// scalar form, four lanes at a time.
+    @inlinable @inline(__always)
+    static func scaleAndRound(_ x: UnsafePointer<Float>, count k: Int, by inv: Double, into out: UnsafeMutablePointer<Double>) {
+        let magic = SIMD4<Double>(repeating: 6_755_399_441_055_744.0)
+        let s = SIMD4<Double>(repeating: inv)
+        let raw = UnsafeRawPointer(x), dst = UnsafeMutableRawPointer(out)
+        var i = 0
+        while i + 4 <= k {
+            let f = raw.loadUnaligned(fromByteOffset: 4 * i, as: SIMD4<Float>.self)
+            let d = SIMD4<Double>(f) * s
+            dst.storeBytes(of: (d + magic) - magic, toByteOffset: 8 * i, as: SIMD4<Double>.self)
+            i += 4
+        }
+        while i < k { out[i] = roundHalfEven(Double(x[i]) * inv); i += 1 }
     }
 
     /// out[M×N] = A[M×K] · B[N×K]ᵀ on integer-valued Doubles (exact), then

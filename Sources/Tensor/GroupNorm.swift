@@ -2,9 +2,10 @@ import Numerics
 
 /// GroupNorm (torch.nn.GroupNorm, affine) on NHWC maps, optionally fused with SiLU.
 ///
-/// Statistics are accumulated in Double in a fixed order (pixels outer, channels inner) so
-/// the result is the same on every machine; each (image, group) pair is independent, which
-/// is what the parallel split runs over.
+/// Statistics are accumulated in Double in a fixed order: per channel over the pixels in
+/// order, then over the channels of a group in order. The order is part of the code, not of
+/// the machine, so every machine gets the same bits; images are independent, which is what
+/// the parallel split runs over.
 public struct GroupNorm: Sendable {
     public let groups: Int
     public let channels: Int
@@ -28,31 +29,55 @@ public struct GroupNorm: Sendable {
                 gamma.withUnsafeBufferPointer { gp in
                     beta.withUnsafeBufferPointer { bp in
                         let src = xp.baseAddress!, dst = op.baseAddress!
-                        parallelRanges(x.batch * groups) { range in
-                            for job in range {
-                                let b = job / groups, g = job % groups
-                                let base = b * hw * c + g * cpg
-                                var sum = 0.0
+                        parallelRanges(x.batch) { range in
+                            let acc = UnsafeMutablePointer<Double>.allocate(capacity: c)
+                            let scale = UnsafeMutablePointer<Float>.allocate(capacity: c)
+                            let shift = UnsafeMutablePointer<Float>.allocate(capacity: c)
+                            let mean = UnsafeMutablePointer<Double>.allocate(capacity: groups)
+                            let channelMean = UnsafeMutablePointer<Double>.allocate(capacity: c)
+                            defer {
+                                acc.deallocate(); scale.deallocate(); shift.deallocate(); mean.deallocate()
+                                channelMean.deallocate()
+                            }
+                            for b in range {
+                                let image = src + b * hw * c
+                                // Means: per-channel sums over pixels, then per group.
+                                acc.update(repeating: 0, count: c)
                                 for p in 0..<hw {
-                                    let row = src + base + p * c
-                                    for j in 0..<cpg { sum += Double(row[j]) }
+                                    let row = image + p * c
+                                    for j in 0..<c { acc[j] += Double(row[j]) }
                                 }
-                                let mean = sum / n
-                                var sq = 0.0
+                                for g in 0..<groups {
+                                    var s = 0.0
+                                    for j in 0..<cpg { s += acc[g * cpg + j] }
+                                    mean[g] = s / n
+                                }
+                                // Variances: two-pass, around the group mean.
+                                for g in 0..<groups { for j in 0..<cpg { channelMean[g * cpg + j] = mean[g] } }
+                                acc.update(repeating: 0, count: c)
                                 for p in 0..<hw {
-                                    let row = src + base + p * c
-                                    for j in 0..<cpg { let d = Double(row[j]) - mean; sq += d * d }
-                                }
-                                let invStd = 1.0 / (sq / n + eps).squareRoot()
-                                for j in 0..<cpg {
-                                    let ch = g * cpg + j
-                                    let scale = invStd * Double(gp[ch])
-                                    let shift = Double(bp[ch]) - mean * scale
-                                    for p in 0..<hw {
-                                        let i = base + p * c + j
-                                        let v = Float(Double(src[i]) * scale + shift)
-                                        dst[i] = silu ? DetMath.silu(v) : v
+                                    let row = image + p * c
+                                    for j in 0..<c {
+                                        let d = Double(row[j]) - channelMean[j]
+                                        acc[j] += d * d
                                     }
+                                }
+                                for g in 0..<groups {
+                                    var s = 0.0
+                                    for j in 0..<cpg { s += acc[g * cpg + j] }
+                                    let invStd = 1.0 / (s / n + eps).squareRoot()
+                                    for j in 0..<cpg {
+                                        let ch = g * cpg + j
+                                        let sc = invStd * Double(gp[ch])
+                                        scale[ch] = Float(sc)
+                                        shift[ch] = Float(Double(bp[ch]) - mean[g] * sc)
+                                    }
+                                }
+                                let o = dst + b * hw * c
+                                for p in 0..<hw {
+                                    let row = image + p * c, orow = o + p * c
+                                    for j in 0..<c { orow[j] = row[j] * scale[j] + shift[j] }
+                                    if silu { for j in 0..<c { orow[j] = DetMath.silu(orow[j]) } }
                                 }
                             }
                         }
@@ -79,8 +104,8 @@ public enum Elementwise {
         return out
     }
 
-    /// (a + b) · scale, element-wise; `scale` 1 skips the multiply exactly as PyTorch's
-    /// division by 1.0 would leave the value unchanged.
+    /// (a + b) / factor, element-wise; factor 1 skips the division (which would not change
+    /// the value anyway) as PyTorch's division by 1.0 leaves it unchanged.
     public static func addScaled(_ a: [Float], _ b: [Float], divideBy factor: Float = 1) -> [Float] {
         precondition(a.count == b.count)
         var out = [Float](repeating: 0, count: a.count)

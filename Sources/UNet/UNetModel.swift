@@ -37,7 +37,7 @@ public struct UNetModel: Sendable {
 
     /// The tensor names and shapes this configuration needs (diffusers' modern names).
     public static func expectedTensors(config: UNetConfig) throws -> [(name: String, shape: [Int])] {
-        var w = WeightStore(synthesizingWithSeed: 0)
+        var w = WeightStore(listing: ())
         _ = try UNetModel(config: config, store: &w)
         return w.requested
     }

@@ -17,11 +17,19 @@ struct WeightStore {
         self.synthesizer = SplitMix64(seed: seed)
     }
 
+    /// Records the requested names and shapes, handing out zeros (cheap: nothing to invent).
+    init(listing: Void) {
+        self.tensors = [:]
+        self.listing = true
+    }
+    private var listing = false
+
     /// The tensor `name` with exactly `shape`; `aliases` are older names for the same weight
     /// (legacy attention blocks), whose shapes may carry trailing 1×1 dimensions.
     mutating func take(_ name: String, _ shape: [Int], aliases: [String] = []) -> [Float] {
         let count = shape.reduce(1, *)
         requested.append((name, shape))
+        if listing { return [Float](repeating: 0, count: count) }
         if var rng = synthesizer {
             defer { synthesizer = rng }
             let fanIn = shape.count > 1 ? shape.dropFirst().reduce(1, *) : 1
@@ -45,7 +53,7 @@ struct WeightStore {
     }
 
     func check() throws {
-        if synthesizer != nil { return }
+        if synthesizer != nil || listing { return }
         let unexpected = tensors.keys.filter { !used.contains($0) }.sorted()
         if !missing.isEmpty || !unexpected.isEmpty || !misshaped.isEmpty {
             throw ModelError.tensorMismatch(missing: missing, unexpected: unexpected, misshaped: misshaped)

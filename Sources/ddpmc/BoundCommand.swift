@@ -22,6 +22,7 @@ struct BoundCommand: ParsableCommand {
     @Option(help: "seed of the x_t noise") var seed: UInt64 = 0
     @Option(help: "respace the chain to K steps (improved-diffusion's spacing; default: all)") var steps: Int?
     @Option(help: "patches per network call") var batch: Int = 64
+    @Option(help: "use only the first N images of the inputs") var limit: Int?
     @Option(help: "clip x^_0 to the config's range before the posterior mean for t >= 2: config, yes, no")
     var clip: ClipChoice = .config
     @Flag(help: "also clip x^_0 at the decoder step t = 1 (not the codec's default)") var clipDecoder = false
@@ -44,6 +45,7 @@ struct BoundCommand: ParsableCommand {
                 }
             } catch { throw CLIError("\(error)") }
         }
+        if let limit { images = Array(images.prefix(max(0, limit))) }
         guard !images.isEmpty else { throw CLIError("the inputs hold no images") }
 
         let directory = try model ?? defaultModel(for: images)

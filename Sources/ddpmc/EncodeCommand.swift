@@ -19,6 +19,7 @@ struct EncodeCommand: ParsableCommand {
     @Option(help: "grid resolution: latents are coded on a grid of σ/2^bits") var gridBits = LosslessParameters().gridBits
     @Option(help: "patches coded together through one network call per step") var group = LosslessParameters().groupSize
     @Flag(help: "print the measured rate as JSON on stdout") var json = false
+    @Option(help: "use only the first N images of a data set") var limit: Int?
 
     func validate() throws {
         if let steps, steps < 1 { throw ValidationError("--steps must be at least 1") }
@@ -29,7 +30,8 @@ struct EncodeCommand: ParsableCommand {
     func run() throws {
         do {
             try AtomicFile.refuseOverwrite(input: input, output: output)
-            let (kind, images) = try ImageSource.load(path: input)
+            var (kind, images) = try ImageSource.load(path: input)
+            if let limit { images = Array(images.prefix(max(0, limit))) }
             guard let first = images.first else { throw CLIError("\(input) holds no images") }
             let dir = try model ?? bundledModelDirectory(channels: first.image.channels)
             let codec = try LosslessCodec(model: try DiffusionModel(directory: dir))
@@ -43,6 +45,9 @@ struct EncodeCommand: ParsableCommand {
                 "initial_bits": report.initialBits, "bits_per_dim": report.bitsPerDim,
                 "net_bits_per_dim": report.netBitsPerDim, "ideal_bits_per_dim": report.idealBits / Double(report.dimensions),
                 "network_seconds": report.networkSeconds, "coding_seconds": report.codingSeconds,
+                "payload_bits": report.payloadBits,
+                "payload_net_bits_per_dim": (report.payloadBits - report.initialBits) / Double(report.dimensions),
+                "coder_overhead_bits": report.payloadBits - report.initialBits - report.idealBits,
             ]
             if json { try printJSON(summary) } else {
                 note(String(format: "%@: %d image(s), %d bytes, %.4f bits/dim (%.4f without %.0f initial bits); network %.1fs, coder %.1fs",
