@@ -1,0 +1,445 @@
+#!/usr/bin/env python3
+"""Train a DDPM (diffusers UNet2DModel) FOR THE VARIATIONAL BOUND, resumably, on CPU.
+
+  python3 Tools/train.py --config fmnist28            # fresh run (refuses if a state exists)
+  python3 Tools/train.py --config fmnist28 --resume   # continue where it stopped (fresh if no state)
+
+Objective (see Training/README.md): eps-prediction with learned_range variances (out_channels = 2C) and the
+pure variational bound L_vlb (improved-diffusion's LossType.KL): per step t ~ p(t) from the loss-second-moment
+importance sampler (history of 10 losses per t, p(t) ∝ sqrt(E[L_t^2]), uniform until every t has 10), and
+loss = mean_batch L_t / p(t), an unbiased estimate of the bound (bits/dim, less the constant L_T).
+--objective fixed_large|fixed_small trains fixed variances with the same VLB loss; --objective hybrid is
+L_simple + 0.001 * L_vlb (stop-grad of the mean in L_vlb) with uniform t.
+
+Writes, every --ckpt-minutes (and on SIGTERM/SIGINT):
+  Training/<config>/state.pt   model, EMA (as a bf16 delta from the model), optimizer (bf16 moments), step, sampler history, RNG (atomic rename)
+  Training/<config>/log.csv    step, wall seconds, loss, ... and the validation bound at checkpoints
+  Fixtures/models/<config>/    EMA weights as a diffusers directory + scheduler_config.json + README.md
+"""
+import argparse
+import csv
+import io
+import json
+import math
+import os
+import shutil
+import signal
+import sys
+import time
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+import bound  # noqa: E402
+import diffusion as D  # noqa: E402
+import prepare_data  # noqa: E402
+
+CONFIGS = {
+    "fmnist28": dict(
+        data="fmnist",
+        unet=dict(sample_size=28, in_channels=1, out_channels=2, layers_per_block=2,
+                  block_out_channels=(32, 64, 64),
+                  down_block_types=("DownBlock2D", "DownBlock2D", "AttnDownBlock2D"),
+                  up_block_types=("AttnUpBlock2D", "UpBlock2D", "UpBlock2D"),
+                  norm_num_groups=8, attention_head_dim=None, dropout=0.0,
+                  time_embedding_type="positional", flip_sin_to_cos=False, freq_shift=1,
+                  downsample_padding=0, norm_eps=1e-6, act_fn="silu", center_input_sample=False),
+        batch=64, lr=2e-4, warmup=500, ema=0.999, flip=False,
+        val_n=64, val_terms=100, val_seed=1234,
+    ),
+    "photo32": dict(
+        data="photo32",
+        unet=dict(sample_size=32, in_channels=3, out_channels=6, layers_per_block=2,
+                  block_out_channels=(64, 128, 128, 128),
+                  down_block_types=("DownBlock2D", "AttnDownBlock2D", "DownBlock2D", "DownBlock2D"),
+                  up_block_types=("UpBlock2D", "UpBlock2D", "AttnUpBlock2D", "UpBlock2D"),
+                  norm_num_groups=32, attention_head_dim=None, dropout=0.0,
+                  time_embedding_type="positional", flip_sin_to_cos=False, freq_shift=1,
+                  downsample_padding=0, norm_eps=1e-6, act_fn="silu", center_input_sample=False),
+        batch=64, lr=2e-4, warmup=500, ema=0.999, flip=True,
+        val_n=32, val_terms=100, val_seed=1234,
+    ),
+}
+SCHED = dict(num_train_timesteps=1000, beta_start=1e-4, beta_end=0.02, beta_schedule="linear", clip_sample=True,
+             clip_sample_range=1.0, prediction_type="epsilon")
+
+
+# ---------------------------------------------------------------- data
+def load_data(cfg):
+    if cfg["data"] == "fmnist":
+        return prepare_data.fmnist_split("train")[..., None], prepare_data.fmnist_split("val")[..., None]
+    if cfg["data"] == "photo32":
+        p = os.path.join(ROOT, "data/photos/crops32.npy")
+        a = np.load(p)
+        return a[:-2000], a[-2000:]
+    raise ValueError(cfg["data"])
+
+
+# ---------------------------------------------------------------- importance sampler
+class LossSecondMomentResampler:
+    """improved-diffusion's sampler: p(t) ∝ sqrt(mean of last `history` losses^2), uniform until warm."""
+
+    def __init__(self, T, history=10, uniform_prob=0.001):
+        self.T, self.history, self.uniform_prob = T, history, uniform_prob
+        self.hist = np.zeros((T, history), dtype=np.float64)
+        self.count = np.zeros(T, dtype=np.int64)
+
+    def warm(self):
+        return bool((self.count == self.history).all())
+
+    def weights(self):
+        if not self.warm():
+            return np.ones(self.T) / self.T
+        w = np.sqrt(np.mean(self.hist ** 2, axis=-1))
+        w /= w.sum()
+        w *= 1 - self.uniform_prob
+        w += self.uniform_prob / self.T
+        return w
+
+    def sample(self, bs, gen):
+        p = self.weights()
+        u = torch.rand(bs, generator=gen, dtype=torch.float64).numpy()
+        idx = np.minimum(np.searchsorted(np.cumsum(p), u * p.sum()), self.T - 1)
+        return torch.from_numpy(idx).long(), torch.from_numpy(p[idx])
+
+    def update(self, ts, losses):
+        for t, l in zip(ts.tolist(), losses.tolist()):
+            if self.count[t] == self.history:
+                self.hist[t, :-1] = self.hist[t, 1:]
+                self.hist[t, -1] = l
+            else:
+                self.hist[t, self.count[t]] = l
+                self.count[t] += 1
+
+    def state(self):
+        return dict(hist=torch.from_numpy(self.hist.astype(np.float32)), count=torch.from_numpy(self.count))
+
+    def load(self, st):
+        self.hist = st["hist"].double().numpy().copy()
+        self.count = st["count"].numpy().copy()
+
+
+# ---------------------------------------------------------------- helpers
+def make_model(cfg):
+    from diffusers import UNet2DModel
+    return UNet2DModel(**cfg["unet"])
+
+
+def variance_type_for(objective):
+    return {"vlb": "learned_range", "hybrid": "learned_range", "fixed_large": "fixed_large",
+            "fixed_small": "fixed_small", "simple": "fixed_large"}[objective]
+
+
+def atomic_torch_save(obj, path):
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as f:
+        torch.save(obj, f)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def export_model(ema_model, cfg_name, variance_type, outdir, info):
+    """Write the EMA model as a diffusers directory, replacing outdir atomically-ish (tmp dir + renames)."""
+    from diffusers import DDPMScheduler
+    parent = os.path.dirname(outdir.rstrip("/"))
+    os.makedirs(parent, exist_ok=True)
+    tmp = outdir.rstrip("/") + ".tmp"
+    old = outdir.rstrip("/") + ".old"
+    shutil.rmtree(tmp, ignore_errors=True)
+    ema_model.save_pretrained(tmp, safe_serialization=True)
+    DDPMScheduler(variance_type=variance_type, **SCHED).save_pretrained(tmp)
+    with open(os.path.join(tmp, "training_info.json"), "w") as f:
+        json.dump(info, f, indent=1)
+    with open(os.path.join(tmp, "README.md"), "w") as f:
+        f.write(model_readme(cfg_name, variance_type, info))
+    for fn in os.listdir(tmp):
+        os.chmod(os.path.join(tmp, fn), 0o644)
+    shutil.rmtree(old, ignore_errors=True)
+    if os.path.exists(outdir):
+        os.replace(outdir, old)
+    os.replace(tmp, outdir)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def model_readme(cfg_name, variance_type, info):
+    u = CONFIGS[cfg_name]["unet"]
+    vb = info.get("val_bound")
+    vtxt = (f"{vb['bpd']:.4f} ± {vb['se']:.4f} bits/dim (prior {vb['prior']:.5f}, diffusion {vb['diffusion']:.4f}, "
+            f"decoder L_0 {vb['decoder']:.4f}) on the first {vb['n']} validation images, "
+            f"{vb['terms']}-term stratified estimate") if vb else "not yet measured"
+    hist = "\n".join(f"| {r['step']} | {r['wall_h']:.2f} | {r['bpd']:.4f} ± {r['se']:.4f} | {r['decoder']:.4f} |"
+                     for r in info.get("val_history", []))
+    return f"""# {cfg_name}: DDPM trained for the variational bound
+
+**This directory is rewritten by `Tools/train.py` at every checkpoint (about every 10 minutes) while training
+continues; the numbers below are those of the weights in this directory.**
+
+- Files: `config.json` (diffusers UNet2DModel), `diffusion_pytorch_model.safetensors` (F32, EMA weights),
+  `scheduler_config.json` (DDPMScheduler: linear betas 1e-4..0.02, T = 1000, clip_sample true,
+  epsilon prediction, variance_type `{variance_type}`), `training_info.json` (machine-readable state).
+- Data: Fashion-MNIST (Debian package dataset-fashion-mnist), the first 58,000 training images; the last 2,000
+  training images are held out for validation; the 10k test set is never trained on (`Tools/prepare_data.py`).
+- Architecture: UNet2DModel, 28×28×1 in, {u['out_channels']} channels out (epsilon and the variance
+  interpolation v), block_out_channels {tuple(u['block_out_channels'])}, layers_per_block {u['layers_per_block']},
+  self-attention at 7×7 (the last AttnDown/first AttnUp level and the mid block), single head, GroupNorm
+  {u['norm_num_groups']} groups, no dropout; {info.get('params', 0):,} parameters.
+- Variance (`learned_range`, as improved-diffusion): log sigma_t^2 = f log beta_t + (1 - f) log beta~_t with
+  f = (v + 1) / 2 and beta~_1 replaced by beta~_2 (posterior_log_variance_clipped), so sigma_1 lies between
+  0.0074 and 0.0100. (diffusers' own DDPMScheduler clamps beta~_1 to 1e-20 instead: that only changes its
+  sampler's last step; the codec and `Tools/bound.py` use the definition above.)
+- Objective: the variational bound itself (pure L_vlb with the loss-second-moment importance sampler of t),
+  Adam lr {info.get('lr')} (linear warm-up over {CONFIGS[cfg_name]['warmup']} steps), batch {info.get('batch')},
+  gradient clipping 1.0, EMA decay {CONFIGS[cfg_name]['ema']} with warm-up (these are the EMA weights).
+  See `Training/README.md`.
+- Training so far: {info.get('step')} steps ({info.get('images_seen', 0):,} images), {info.get('wall_s', 0) / 3600:.2f} h
+  wall time on {info.get('hardware')}, one thread.
+- Validation bound (EMA weights, x^_0 clipped for t >= 2, decoder unclipped): {vtxt}.
+  Exact figures on the test set: `python3 Tools/bound.py --model Fixtures/models/{cfg_name} --images fmnist:test --n 256` (about an hour on one thread).
+
+| step | wall h | val bound bits/dim | L_0 |
+|---|---|---|---|
+{hist}
+"""
+
+
+def hardware():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip() + f" ({os.cpu_count()} cores)"
+    except OSError:
+        pass
+    return "CPU"
+
+
+# ---------------------------------------------------------------- main
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--config", default="fmnist28", choices=sorted(CONFIGS))
+    ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--objective", default="vlb", choices=["vlb", "hybrid", "fixed_large", "fixed_small", "simple"])
+    ap.add_argument("--run-dir", help="default Training/<config>")
+    ap.add_argument("--export-dir", help="default Fixtures/models/<config>; 'none' to skip")
+    ap.add_argument("--max-steps", type=int, default=10 ** 9)
+    ap.add_argument("--max-minutes", type=float, default=None, help="stop (with a checkpoint) after this wall time")
+    ap.add_argument("--ckpt-minutes", type=float, default=10.0)
+    ap.add_argument("--val-every-ckpt", type=int, default=1, help="evaluate the validation bound every k checkpoints")
+    ap.add_argument("--log-every", type=int, default=25)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--lr", type=float)
+    ap.add_argument("--batch", type=int)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--val-n", type=int, help="validation images (default from the config)")
+    ap.add_argument("--val-terms", type=int, help="stratified terms of the validation bound")
+    a = ap.parse_args(argv)
+    torch.set_num_threads(a.threads)
+    try:
+        torch.set_num_interop_threads(1)
+    except RuntimeError:
+        pass
+
+    cfg = dict(CONFIGS[a.config])
+    if a.lr:
+        cfg["lr"] = a.lr
+    if a.batch:
+        cfg["batch"] = a.batch
+    run_dir = a.run_dir or os.path.join(ROOT, "Training", a.config)
+    export_dir = a.export_dir or os.path.join(ROOT, "Fixtures", "models", a.config)
+    os.makedirs(run_dir, exist_ok=True)
+    state_path = os.path.join(run_dir, "state.pt")
+    log_path = os.path.join(run_dir, "log.csv")
+    if os.path.exists(state_path) and not a.resume:
+        sys.exit(f"{state_path} exists: pass --resume to continue it (or move it away)")
+
+    objective = a.objective
+    cfg["unet"] = dict(cfg["unet"])
+    C = cfg["unet"]["in_channels"]
+    if objective in ("fixed_large", "fixed_small", "simple"):
+        cfg["unet"]["out_channels"] = C
+    torch.manual_seed(a.seed)  # weight initialization
+    model = make_model(cfg)
+    ema = make_model(cfg)
+    ema.load_state_dict(model.state_dict())
+    ema.requires_grad_(False)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg["lr"])
+    sched = D.Schedule(T=SCHED["num_train_timesteps"], beta_start=SCHED["beta_start"], beta_end=SCHED["beta_end"])
+    T = sched.T
+    sampler = LossSecondMomentResampler(T)
+    gen = torch.Generator().manual_seed(a.seed)
+    step, wall, epoch, pos, images_seen = 0, 0.0, 0, 0, 0
+    val_history = []
+
+    if a.resume and os.path.exists(state_path):
+        st = torch.load(state_path, map_location="cpu", weights_only=False)
+        if st["config"] != a.config or st["objective"] != objective:
+            sys.exit(f"state is config {st['config']} objective {st['objective']}; asked {a.config} {objective}")
+        cfg = st["cfg"]
+        model = make_model(cfg)
+        ema = make_model(cfg)
+        model.load_state_dict(st["model"])
+        ema.load_state_dict({k: st["model"][k] + v.float() for k, v in st["ema_delta"].items()})
+        ema.requires_grad_(False)
+        opt = torch.optim.Adam(model.parameters(), lr=cfg["lr"])
+        osd = st["opt"]
+        for s in osd["state"].values():
+            for k in ("exp_avg", "exp_avg_sq"):
+                s[k] = s[k].float()
+        opt.load_state_dict(osd)
+        sampler.load(st["sampler"])
+        gen.set_state(st["rng"])
+        torch.set_rng_state(st["torch_rng"])
+        step, wall, epoch, pos, images_seen = st["step"], st["wall"], st["epoch"], st["pos"], st["images_seen"]
+        val_history = st.get("val_history", [])
+        print(f"resumed {state_path} at step {step} ({wall / 3600:.2f} h)", file=sys.stderr)
+
+    vt = variance_type_for(objective)
+    n_params = sum(p.numel() for p in model.parameters())
+    train_u8, val_u8 = load_data(cfg)
+    train_x = bound.to_model_space(train_u8).float()
+    N = train_x.shape[0]
+    if a.val_n:
+        cfg["val_n"] = a.val_n
+    if a.val_terms:
+        cfg["val_terms"] = a.val_terms
+    val_imgs = val_u8[:cfg["val_n"]]
+    print(f"config {a.config}: {n_params:,} params, objective {objective} ({vt}), {N} training images, "
+          f"batch {cfg['batch']}, threads {torch.get_num_threads()}", file=sys.stderr)
+
+    new_log = not os.path.exists(log_path)
+    logf = open(log_path, "a", newline="")
+    logw = csv.writer(logf)
+    if new_log:
+        logw.writerow(["step", "wall_s", "loss", "lr", "grad_norm", "steps_per_s", "val_bpd", "val_se",
+                       "val_prior", "val_diffusion", "val_decoder", "val_terms", "val_n", "note"])
+        logf.flush()
+
+    stop = {"flag": False}
+
+    def on_signal(signum, frame):
+        stop["flag"] = True
+        print(f"signal {signum}: checkpointing and stopping", file=sys.stderr)
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+    def perm_for(ep):
+        return torch.from_numpy(np.random.default_rng([a.seed, ep]).permutation(N))
+
+    perm = perm_for(epoch)
+
+    def checkpoint(do_val):
+        nonlocal val_history
+        vrow = None
+        if do_val:
+            tv = time.time()
+            r = bound.evaluate(ema, sched, vt, val_imgs, cfg["val_terms"], batch=200, seed=cfg["val_seed"],
+                               clip=SCHED["clip_sample"])
+            vrow = bound.summarize(r)
+            vrow.update(terms=cfg["val_terms"], step=step, wall_h=wall / 3600, seconds=time.time() - tv)
+            val_history.append(vrow)
+            logw.writerow([step, f"{wall:.1f}", "", "", "", "", f"{vrow['bpd']:.5f}", f"{vrow['se']:.5f}",
+                           f"{vrow['prior']:.6f}", f"{vrow['diffusion']:.5f}", f"{vrow['decoder']:.5f}",
+                           cfg["val_terms"], vrow["n"], f"val {vrow['seconds']:.0f}s"])
+            logf.flush()
+            print(f"step {step}: val bound {vrow['bpd']:.4f} ± {vrow['se']:.4f} (dec {vrow['decoder']:.4f}) "
+                  f"[{vrow['seconds']:.0f}s]", file=sys.stderr)
+        osd = opt.state_dict()
+        osd = dict(osd, state={k: {kk: (vv.to(torch.bfloat16) if kk in ("exp_avg", "exp_avg_sq") else vv)
+                                   for kk, vv in s.items()} for k, s in osd["state"].items()})
+        msd = model.state_dict()
+        st = dict(config=a.config, objective=objective, cfg=cfg, model=msd,
+                  ema_delta={k: (v - msd[k]).to(torch.bfloat16) for k, v in ema.state_dict().items()},
+                  opt=osd, sampler=sampler.state(), rng=gen.get_state(), torch_rng=torch.get_rng_state(),
+                  step=step, wall=wall, epoch=epoch, pos=pos, images_seen=images_seen, val_history=val_history)
+        atomic_torch_save(st, state_path)
+        if export_dir != "none":
+            last = val_history[-1] if val_history else None
+            info = dict(config=a.config, objective=objective, variance_type=vt, step=step, wall_s=round(wall),
+                        images_seen=images_seen, params=n_params, lr=cfg["lr"], batch=cfg["batch"],
+                        hardware=hardware(), val_bound=last, val_history=val_history)
+            export_model(ema, a.config, vt, export_dir, info)
+        print(f"checkpoint at step {step} ({os.path.getsize(state_path) / 1e6:.1f} MB)", file=sys.stderr)
+
+    model.train()
+    t_start = time.time()
+    t_last_ckpt = time.time()
+    n_ckpt = 0
+    run_t0 = time.time()
+    acc_loss, acc_gn, acc_n, t_log = 0.0, 0.0, 0, time.time()
+    wall0 = wall
+    while step < a.max_steps and not stop["flag"]:
+        bs = cfg["batch"]
+        if pos + bs > N:
+            epoch, pos = epoch + 1, 0
+            perm = perm_for(epoch)
+        idx = perm[pos:pos + bs]
+        pos += bs
+        x0 = train_x[idx]
+        if cfg.get("flip"):
+            f = torch.rand(bs, generator=gen) < 0.5
+            x0 = torch.where(f.view(-1, 1, 1, 1), x0.flip(-1), x0)
+        if objective in ("hybrid", "simple"):
+            ti = torch.randint(0, T, (bs,), generator=gen)
+            pt = torch.full((bs,), 1.0 / T, dtype=torch.float64)
+        else:
+            ti, pt = sampler.sample(bs, gen)
+        noise = torch.randn(x0.shape, generator=gen)
+        xt = D.q_sample(sched, x0, ti, noise)
+        out = model(xt, ti).sample
+        if objective in ("vlb", "fixed_large", "fixed_small"):
+            vb, _ = D.vb_terms_bpd(sched, out, x0, xt, ti, vt)
+            loss = (vb / pt.float()).mean()  # unbiased estimate of sum_t L_t in bits/dim (less L_T)
+            sampler.update(ti, vb.detach())
+        elif objective == "hybrid":
+            vb, eps = D.vb_terms_bpd(sched, out, x0, xt, ti, vt, detach_mean=True)
+            mse = D.mean_flat((eps - noise) ** 2)
+            loss = (mse + vb * (T / 1000.0)).mean()  # IDDPM hybrid: lambda * L_vlb = 0.001 * T * L_t (bits)
+        else:  # simple
+            loss = D.mean_flat((out - noise) ** 2).mean()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        gn = torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        lr = cfg["lr"] * min(1.0, (step + 1) / cfg["warmup"])
+        for g in opt.param_groups:
+            g["lr"] = lr
+        opt.step()
+        step += 1
+        images_seen += bs
+        with torch.no_grad():
+            d = min(cfg["ema"], (1 + step) / (10 + step))
+            for pe, pm in zip(ema.parameters(), model.parameters()):
+                pe.mul_(d).add_(pm.detach(), alpha=1 - d)
+        acc_loss += loss.item()
+        acc_gn += gn.item()
+        acc_n += 1
+        now = time.time()
+        wall = wall0 + (now - run_t0)
+        if step % a.log_every == 0:
+            sps = acc_n / (now - t_log)
+            logw.writerow([step, f"{wall:.1f}", f"{acc_loss / acc_n:.5f}", f"{lr:.3g}", f"{acc_gn / acc_n:.4f}",
+                           f"{sps:.4f}", "", "", "", "", "", "", "", "warm" if sampler.warm() else ""])
+            logf.flush()
+            print(f"step {step} loss {acc_loss / acc_n:.4f} gn {acc_gn / acc_n:.3f} {sps:.3f} steps/s "
+                  f"wall {wall / 3600:.2f}h", file=sys.stderr)
+            acc_loss, acc_gn, acc_n, t_log = 0.0, 0.0, 0, time.time()
+        if a.max_minutes and now - t_start > a.max_minutes * 60:
+            break
+        if now - t_last_ckpt > a.ckpt_minutes * 60:
+            n_ckpt += 1
+            checkpoint(n_ckpt % a.val_every_ckpt == 0)
+            t_last_ckpt = time.time()
+            wall0, run_t0 = wall, time.time()  # validation time is not training wall time
+            t_log = time.time()
+            acc_loss, acc_gn, acc_n = 0.0, 0.0, 0
+    checkpoint(True)
+    logf.close()
+
+
+if __name__ == "__main__":
+    main()
