@@ -5,18 +5,38 @@ import ImageIO
 
 /// Parameters of the bits-back coder, stored in the file header.
 public struct LosslessParameters: Equatable, Sendable {
-    /// δ_t = s_t / 2^gridBits (LatentCoder). More bits: less discretization loss, more initial bits.
-    public var gridBits: Int = 6
+    /// δ_t = s_t / 2^gridBits (LatentCoder). More bits: less discretization loss, more initial bits
+    /// (about 2 bits per dimension of the first group per grid bit). docs/BENCHMARKS.md has the sweep
+    /// behind the default: no loss measurable above the sampling noise from 3 bits on.
+    public var gridBits: Int = 4
     /// Half-width of the coded window, in standard deviations.
     public var windowSigmas: Double = 8
-    /// Patches coded in lock-step (one batched network call per step). Only the first group
-    /// pays the initial bits; later groups reuse the bits the earlier ones left on the stack.
+    /// The largest number of patches coded in lock-step (one batched network call per step).
+    /// Groups start at one patch and grow by a quarter each (`groupRanges`).
     public var groupSize: Int = 32
     /// Respaced chain length (nil: the model's full schedule).
     public var steps: Int?
     /// Seed of the stack's virtual initial words.
     public var seed: UInt64 = 0x4444_504D_4300_0001
     public init() {}
+
+    /// Consecutive ranges of the `count` patches coded as one group each.
+    ///
+    /// A group borrows about (initial bits per dimension) × (its dimensions) from the stack while
+    /// its chain runs and returns it at the end. Only what earlier groups left on the stack can be
+    /// lent for free, so groups start at one patch and grow by a quarter at a time: the first
+    /// patch pays the initial bits and later, larger groups mostly live on the bits before them.
+    public static func groupRanges(count: Int, maximum: Int) -> [Range<Int>] {
+        var ranges: [Range<Int>] = []
+        var start = 0, size = 1
+        while start < count {
+            let end = min(count, start + size)
+            ranges.append(start..<end)
+            start = end
+            size = min(max(1, maximum), size + max(1, size / 4))
+        }
+        return ranges
+    }
 
     enum Key: UInt8 { case gridBits = 1, windowSigmas = 2, groupSize = 3, clipDenoised = 4, initialBits = 5 }
     /// Header key of the initial bits the encoder measured (informational: `ddpmc info`).
@@ -95,7 +115,7 @@ public struct LosslessCodec: Sendable {
         let clip = model.scheduler.clipSample
         let chain = try chain(p, clipDenoised: clip)
         let all = items(images)
-        let groups = stride(from: 0, to: all.count, by: max(1, p.groupSize)).map { Array(all[$0..<min(all.count, $0 + p.groupSize)]) }
+        let groups = LosslessParameters.groupRanges(count: all.count, maximum: p.groupSize).map { Array(all[$0]) }
         var stack = RANSStack(seed: p.seed)
         var stats = ChainStatistics()
         let total = groups.count * chain.steps
@@ -156,17 +176,16 @@ public struct LosslessCodec: Sendable {
                                                        pixels: [UInt8](repeating: 0, count: e.width * e.height * e.channels)))
         }
         let shapes = items(placeholders).map { (height: $0.height, width: $0.width, channels: $0.channels) }
-        let groupStarts = Array(stride(from: 0, to: shapes.count, by: p.groupSize))
+        let groupRanges = LosslessParameters.groupRanges(count: shapes.count, maximum: p.groupSize)
         var stack = try RANSStack(serializedBytes: section.payload, seed: header.seed)
         var stats = ChainStatistics()
         var decoded = [[UInt8]](repeating: [], count: shapes.count)
-        let total = groupStarts.count * chain.steps
-        for (n, start) in groupStarts.reversed().enumerated() {
-            let end = min(shapes.count, start + p.groupSize)
-            let pixels = try chain.decode(shapes: Array(shapes[start..<end]), from: &stack, statistics: &stats) {
+        let total = groupRanges.count * chain.steps
+        for (n, range) in groupRanges.reversed().enumerated() {
+            let pixels = try chain.decode(shapes: Array(shapes[range]), from: &stack, statistics: &stats) {
                 progress(n * chain.steps + $0, total)
             }
-            for (j, px) in pixels.enumerated() { decoded[start + j] = px }
+            for (j, px) in pixels.enumerated() { decoded[range.lowerBound + j] = px }
         }
         guard stack.borrowedWordCount == 0, stack.holdsOnlyInitialBits else {
             throw LosslessError.decodeMismatch("the bit stream did not end where it should (damaged file?)")
