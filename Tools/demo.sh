@@ -9,6 +9,7 @@ N=${1:-4}
 BIN=.build/release/ddpmc
 DATA=/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz
 OUT=${OUT:-$(mktemp -d)}
+mkdir -p "$OUT"
 [ -x "$BIN" ] || swift build -c release --product ddpmc
 [ -f "$DATA" ] || { echo "missing $DATA: run Tools/install-deps.sh" >&2; exit 1; }
 echo "== encode the first $N Fashion-MNIST test images with the bundled model (Fixtures/models/fmnist28)"

@@ -82,3 +82,16 @@ final class ProgressLine {
         if done == total { FileHandle.standardError.write("\n".data(using: .utf8)!) }
     }
 }
+
+/// Fails before any long computation when `path` could not be written (missing or read-only folder).
+func checkWritable(_ path: String) throws {
+    let dir = (path as NSString).deletingLastPathComponent
+    let folder = dir.isEmpty ? "." : dir
+    var isDir: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDir), isDir.boolValue else {
+        throw CLIError("cannot write '\(path)': the folder '\(folder)' does not exist")
+    }
+    guard FileManager.default.isWritableFile(atPath: folder) else {
+        throw CLIError("cannot write '\(path)': the folder '\(folder)' is not writable")
+    }
+}

@@ -30,6 +30,7 @@ struct EncodeCommand: ParsableCommand {
     func run() throws {
         do {
             try AtomicFile.refuseOverwrite(input: input, output: output)
+            try checkWritable(output)
             var (kind, images) = try ImageSource.load(path: input)
             if let limit { images = Array(images.prefix(max(0, limit))) }
             guard let first = images.first else { throw CLIError("\(input) holds no images") }
@@ -70,6 +71,7 @@ struct DecodeCommand: ParsableCommand {
     func run() throws {
         do {
             try AtomicFile.refuseOverwrite(input: input, output: output)
+            try checkWritable(output)
             guard let data = FileManager.default.contents(atPath: input) else { throw CLIError("cannot read \(input)") }
             let bytes = [UInt8](data)
             let (header, _, _) = try DDPMFile.decode(bytes)

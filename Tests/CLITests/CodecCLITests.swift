@@ -65,6 +65,11 @@ final class CodecCLITests: XCTestCase {
         let r = try CLI.run(["decode", encoded.path, "-o", out.path, "--model", other])
         XCTAssertNotEqual(r.status, 0)
         XCTAssertTrue(r.stderr.contains("SHA-256"), r.stderr)
+        // A missing output folder is reported before any work.
+        let missing = try CLI.run(["encode", input.path, "-o", tmp.appendingPathComponent("no/such/dir/x.ddpm").path,
+                                   "--model", model, "--steps", "2"])
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertTrue(missing.stderr.contains("does not exist"), missing.stderr)
         // Never overwrite the input.
         let same = try CLI.run(["encode", input.path, "-o", input.path, "--model", model, "--steps", "2"])
         XCTAssertNotEqual(same.status, 0)
