@@ -115,6 +115,10 @@ struct InfoCommand: ParsableCommand {
             print("images:      \(h.images.count), \(dims) sub-pixels, \(h.images.prefix(3).map { "\($0.name) \($0.width)×\($0.height)×\($0.channels)" }.joined(separator: ", "))\(h.images.count > 3 ? ", …" : "")")
             print("chain:       \(h.steps) steps (model trained with \(h.trainTimesteps)), patches \(h.patchHeight)×\(h.patchWidth)")
             print(String(format: "rate:        %.4f bits/dim", Double(data.count * 8) / Double(max(dims, 1))))
+            if let initial = h.parameters[LosslessParameters.initialBitsKey] {
+                print(String(format: "initial:     %.0f bits; %.4f bits/dim without them", initial,
+                             (Double(data.count * 8) - initial) / Double(max(dims, 1))))
+            }
             for s in sections { print("section:     \(s.kind), \(s.payload.count) bytes") }
             if let damage { print("damage:      \(damage)") }
         } catch let e as CLIError { throw e } catch { throw CLIError(describe(error)) }
