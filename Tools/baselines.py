@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Classical-codec baselines on exactly the images ddpmc is measured on (/work/shared/baselines.md conventions).
+"""Classical-codec baselines on exactly the images ddpmc is measured on (the conventions of the shared baselines.md).
 
 Lossless (one file per image, headers included; every output decoded and checked bit-exact, or the run fails):
   PNG (Pillow optimize=True), PNG (optipng -o7), WebP lossless (cwebp -lossless -z 9), JPEG XL (cjxl -d 0 -e 9).

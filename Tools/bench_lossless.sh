@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 MODEL=${1:-Fixtures/models/fmnist28}
 N=${2:-200}
-OUT=${3:-/tmp/ddpmc-bench-lossless}
+OUT=${3:-$(mktemp -d)}
 DATA=${DATA:-/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz}
 SWEEP_N=${SWEEP_N:-50}
 SWEEP_STEPS=${SWEEP_STEPS:-100}

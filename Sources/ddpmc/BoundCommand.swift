@@ -81,14 +81,8 @@ struct BoundCommand: ParsableCommand {
     }
 
     func evaluate(_ evaluator: BoundEvaluator, _ images: [PixelImage]) throws -> BoundReport {
-        let progress = Progress(label: "bound", total: evaluator.networkCalls(for: images))
-        var lastShown = Date.distantPast
-        let show: (Int, Int) -> Void = { done, total in
-            if done == total || Date().timeIntervalSince(lastShown) > 0.5 {
-                progress.update(done)
-                lastShown = Date()
-            }
-        }
+        let progress = ProgressLine(label: "bound")
+        let show: (Int, Int) -> Void = { progress.update($0, $1) }
         guard let dumpNoise else { return try evaluator.evaluate(images, progress: show) }
 
         let stream = try NPYFloat64Stream(path: dumpNoise,

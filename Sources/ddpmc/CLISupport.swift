@@ -6,21 +6,6 @@ struct CLIError: Error, CustomStringConvertible {
     init(_ message: String) { description = message }
 }
 
-/// Progress lines on stderr (never stdout, which carries --json results).
-struct Progress {
-    let label: String
-    let total: Int
-    let start = Date()
-
-    func update(_ done: Int) {
-        let elapsed = Date().timeIntervalSince(start)
-        let eta = done > 0 ? elapsed / Double(done) * Double(total - done) : 0
-        let line = String(format: "\r%@ %d/%d  %.1fs elapsed, ETA %.1fs", label, done, total, elapsed, eta)
-        FileHandle.standardError.write(line.data(using: .utf8)!)
-        if done == total { FileHandle.standardError.write("\n".data(using: .utf8)!) }
-    }
-}
-
 func printJSON(_ object: Any) throws {
     let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
     print(String(decoding: data, as: UTF8.self))
