@@ -54,10 +54,10 @@ CONFIGS = {
     "photo32": dict(
         data="photo32",
         unet=dict(sample_size=32, in_channels=3, out_channels=6, layers_per_block=2,
-                  block_out_channels=(64, 128, 128, 128),
-                  down_block_types=("DownBlock2D", "AttnDownBlock2D", "DownBlock2D", "DownBlock2D"),
-                  up_block_types=("UpBlock2D", "UpBlock2D", "AttnUpBlock2D", "UpBlock2D"),
-                  norm_num_groups=32, attention_head_dim=None, dropout=0.0,
+                  block_out_channels=(32, 64, 64),
+                  down_block_types=("DownBlock2D", "DownBlock2D", "AttnDownBlock2D"),
+                  up_block_types=("AttnUpBlock2D", "UpBlock2D", "UpBlock2D"),
+                  norm_num_groups=8, attention_head_dim=None, dropout=0.0,
                   time_embedding_type="positional", flip_sin_to_cos=False, freq_shift=1,
                   downsample_padding=0, norm_eps=1e-6, act_fn="silu", center_input_sample=False),
         batch=64, lr=2e-4, warmup=500, ema=0.999, flip=True,
@@ -166,8 +166,21 @@ def export_model(ema_model, cfg_name, variance_type, outdir, info):
     shutil.rmtree(old, ignore_errors=True)
 
 
+DATA_TEXT = {
+    "fmnist": "Fashion-MNIST (Debian package dataset-fashion-mnist), the first 58,000 training images; the last "
+              "2,000\n  training images are held out for validation; the 10k test set is never trained on "
+              "(`Tools/prepare_data.py`).",
+    "photo32": "100,000 random 32×32 crops (random horizontal flips) of Pillow-BOX-downsampled copies (short side "
+               "96..768)\n  of the photographs in the Debian packages mate-backgrounds (nature/) and "
+               "lomiri-wallpapers-16.04; the last 2,000\n  crops are held out for validation. The photos dev set "
+               "(python3-skimage's data photos) is never trained on\n  (`Tools/prepare_data.py photo-crops`).",
+}
+
+
 def model_readme(cfg_name, variance_type, info):
     u = CONFIGS[cfg_name]["unet"]
+    size = u["sample_size"]
+    att = size >> (len(u["block_out_channels"]) - 1)
     vb = info.get("val_bound")
     vtxt = (f"{vb['bpd']:.4f} ± {vb['se']:.4f} bits/dim (prior {vb['prior']:.5f}, diffusion {vb['diffusion']:.4f}, "
             f"decoder L_0 {vb['decoder']:.4f}) on the first {vb['n']} validation images, "
@@ -182,11 +195,10 @@ continues; the numbers below are those of the weights in this directory.**
 - Files: `config.json` (diffusers UNet2DModel), `diffusion_pytorch_model.safetensors` (F32, EMA weights),
   `scheduler_config.json` (DDPMScheduler: linear betas 1e-4..0.02, T = 1000, clip_sample true,
   epsilon prediction, variance_type `{variance_type}`), `training_info.json` (machine-readable state).
-- Data: Fashion-MNIST (Debian package dataset-fashion-mnist), the first 58,000 training images; the last 2,000
-  training images are held out for validation; the 10k test set is never trained on (`Tools/prepare_data.py`).
-- Architecture: UNet2DModel, 28×28×1 in, {u['out_channels']} channels out (epsilon and the variance
-  interpolation v), block_out_channels {tuple(u['block_out_channels'])}, layers_per_block {u['layers_per_block']},
-  self-attention at 7×7 (the last AttnDown/first AttnUp level and the mid block), single head, GroupNorm
+- Data: {DATA_TEXT[CONFIGS[cfg_name]['data']]}
+- Architecture: UNet2DModel, {size}×{size}×{u['in_channels']} in, {u['out_channels']} channels out (epsilon and the
+  variance interpolation v), block_out_channels {tuple(u['block_out_channels'])}, layers_per_block {u['layers_per_block']},
+  self-attention at {att}×{att} (the last AttnDown/first AttnUp level and the mid block), single head, GroupNorm
   {u['norm_num_groups']} groups, no dropout; {info.get('params', 0):,} parameters.
 - Variance (`learned_range`, as improved-diffusion): log sigma_t^2 = f log beta_t + (1 - f) log beta~_t with
   f = (v + 1) / 2 and beta~_1 replaced by beta~_2 (posterior_log_variance_clipped), so sigma_1 lies between
@@ -199,7 +211,7 @@ continues; the numbers below are those of the weights in this directory.**
 - Training so far: {info.get('step')} steps ({info.get('images_seen', 0):,} images), {info.get('wall_s', 0) / 3600:.2f} h
   wall time on {info.get('hardware')}, one thread.
 - Validation bound (EMA weights, x^_0 clipped for t >= 2, decoder unclipped): {vtxt}.
-  Exact figures on the test set: `python3 Tools/bound.py --model Fixtures/models/{cfg_name} --images fmnist:test --n 256` (about an hour on one thread).
+  Test-set figures: docs/BENCHMARKS.md.
 
 | step | wall h | val bound bits/dim | L_0 |
 |---|---|---|---|

@@ -113,6 +113,24 @@ public enum DDPMFile {
     /// Parses the header; sections that are complete and intact come back in `sections`, and
     /// `damage` says what stopped the reading, if anything (a truncated or corrupted section).
     public static func decode(_ bytes: [UInt8]) throws(FormatError) -> (header: DDPMHeader, sections: [Section], damage: FormatError?) {
+        let r = try decodePrefix(bytes)
+        return (r.header, r.sections, r.damage)
+    }
+
+    /// Bytes before the first section's header (magic, version, header and its CRC).
+    public static func headerLength(_ bytes: [UInt8]) throws(FormatError) -> Int {
+        var r = ByteReader(bytes, offset: magic.count + 2)
+        return magic.count + 2 + 4 + Int(try r.u32()) + 4
+    }
+
+    /// Bytes of a section's own header (kind, length, CRC).
+    public static let sectionHeaderLength = 13
+
+    /// `decode`, and also the received part of a section cut short by the end of the bytes
+    /// (`partial`, its checksum unverifiable): a progressive stream decodes from any prefix.
+    public static func decodePrefix(_ bytes: [UInt8]) throws(FormatError)
+        -> (header: DDPMHeader, sections: [Section], partial: Section?, damage: FormatError?)
+    {
         guard bytes.count >= magic.count, Array(bytes[0..<magic.count]) == magic else { throw .notDDPM }
         var outer = ByteReader(bytes, offset: magic.count)
         let v = try outer.u16()
@@ -158,6 +176,7 @@ public enum DDPMFile {
         var sections: [Section] = []
         var s = ByteReader(bytes, offset: sectionStart)
         var damage: FormatError?
+        var partial: Section?
         while s.remaining > 0 {
             guard s.remaining >= 13 else {
                 damage = .truncated(what: "section \(sections.count + 1) header", needed: s.offset + 13, have: bytes.count)
@@ -168,13 +187,14 @@ public enum DDPMFile {
             guard len <= UInt64(s.remaining) else {
                 let needed = len > UInt64(Int.max / 2) ? Int.max : s.offset + Int(len)
                 damage = .truncated(what: "section \(sections.count + 1)", needed: needed, have: bytes.count)
+                partial = Section(kind: kind, payload: try s.raw(s.remaining))
                 break
             }
             let payload = try s.raw(Int(len))
             guard Checksums.crc32(payload[...]) == c else { damage = .corrupted(what: "section \(sections.count + 1)"); break }
             sections.append(Section(kind: kind, payload: payload))
         }
-        return (header, sections, damage)
+        return (header, sections, partial, damage)
     }
 
     static func sourceKindCode(_ k: SourceKind) -> UInt8 {

@@ -25,11 +25,25 @@ public struct ChainStatistics: Sendable {
     public var codingSeconds = 0.0
 }
 
+/// Where a chain starts when the progressive stream already gave the receiver x_s (design §5):
+/// the chain then codes x_0 given x_s, and the latents below s are drawn from the bridge
+/// q(x_t | x_{t-1}, x_s) instead of q(x_t | x_{t-1}).
+public struct ChainTop: Sendable {
+    /// The known latent's step s (1...K) and its values per item (HWC, real positions).
+    public let step: Int
+    public let values: [[Double]]
+    public init(step: Int, values: [[Double]]) { self.step = step; self.values = values }
+}
+
 /// Bits-back coding over the diffusion chain in the Bit-Swap order (design §4):
 ///
 ///     encode:  for t = 1...K:  pop x_t ~ q(x_t | x_{t-1});  push x_{t-1} with p(x_{t-1} | x_t)
 ///              push x_K with N(0, I)
 ///     decode:  pop x_K;  for t = K...1:  pop x_{t-1} with p(. | x_t);  push x_t with q(. | x_{t-1})
+///
+/// With a `ChainTop` at step s the loop ends at s, x_s is not coded (the receiver has it) and
+/// the pops use the bridge q(x_t | x_{t-1}, x_s), so the net codelength is the bound on
+/// −log p(x_0 | x_s).
 ///
 /// A group of items runs in lock-step so each step is one batched network call; items of a step
 /// are pushed in order and popped in reverse. Latents are grid indices (LatentCoder).
@@ -37,6 +51,7 @@ public struct BitsBackChain: Sendable {
     public let model: DiffusionModel
     public let process: ReverseProcess
     public let latents: LatentCoder
+    let network: PatchNetwork
     /// Per step index i = t - 1: sqrt(α_t) and sqrt(β_t).
     let sqrtAlphas: [Double]
     let sqrtBetas: [Double]
@@ -45,40 +60,73 @@ public struct BitsBackChain: Sendable {
         self.model = model
         self.process = process
         self.latents = latents
+        network = PatchNetwork(model: model, process: process)
         sqrtAlphas = process.schedule.betas.map { (1 - $0).squareRoot() }
         sqrtBetas = process.schedule.betas.map { $0.squareRoot() }
     }
 
     var steps: Int { process.schedule.count }
 
+    /// How x_t (t < top) is drawn given x_{t-1}: mean = a·x_{t-1} + c·x_top, and its std.
+    struct PopLaw { let a: [Double]; let c: [Double]; let std: [Double] }
+
+    /// The bridge q(x_t | x_{t-1}, x_s) for t = 1..<s (index t - 1), or the plain forward step
+    /// when there is no top. With r = ᾱ_s/ᾱ_t and r' = ᾱ_s/ᾱ_{t-1} = r·α_t (products of α, no
+    /// division), the bridge is N((1 − r)√α_t/(1 − r') x_{t-1} + √r β_t/(1 − r') x_s,
+    /// β_t (1 − r)/(1 − r')).
+    func popLaw(top: Int?) -> PopLaw {
+        guard let s = top else { return PopLaw(a: sqrtAlphas, c: [Double](repeating: 0, count: steps), std: sqrtBetas) }
+        let betas = process.schedule.betas
+        var a = [Double](repeating: 0, count: steps), c = a, std = a
+        var r = 1.0   // ᾱ_s / ᾱ_t, built from t = s - 1 down
+        for t in stride(from: s - 1, through: 1, by: -1) {
+            r *= 1 - betas[t]           // α_{t+1}
+            let rPrev = r * (1 - betas[t - 1])
+            let den = 1 - rPrev
+            a[t - 1] = (1 - r) * sqrtAlphas[t - 1] / den
+            c[t - 1] = r.squareRoot() * betas[t - 1] / den
+            std[t - 1] = (betas[t - 1] * (1 - r) / den).squareRoot()
+        }
+        return PopLaw(a: a, c: c, std: std)
+    }
+
     // MARK: encoding
 
-    public func encode(_ items: [ChainItem], onto stack: inout RANSStack, statistics: inout ChainStatistics,
-                       progress: (Int) -> Void) throws {
-        let k = steps
+    public func encode(_ items: [ChainItem], top: ChainTop? = nil, onto stack: inout RANSStack,
+                       statistics: inout ChainStatistics, progress: (Int) -> Void) throws {
+        let k = top?.step ?? steps
+        let law = popLaw(top: top?.step)
+        let shapes = items.map { ChainShape(height: $0.height, width: $0.width, channels: $0.channels) }
         var previous: [[Int]] = []   // grid indices of x_{t-1} (empty at t = 1: the pixels)
         for t in 1...k {
             let i = t - 1, delta = latents.deltas[i]
             var clock = ContinuousClock.now
-            // Pop x_t for every item.
             var current: [[Int]] = []
-            for (j, item) in items.enumerated() {
-                var xt = [Int](repeating: 0, count: item.dimensions)
-                for d in 0..<item.dimensions {
-                    let prev = t == 1 ? DiscretizedDecoder.value(Int(item.pixels[d]))
-                                      : Double(previous[j][d]) * latents.deltas[i - 1]
-                    let before = stack.bitCount
-                    xt[d] = try latents.pop(mean: sqrtAlphas[i] * prev, std: sqrtBetas[i], delta: delta, from: &stack)
-                    statistics.idealBits -= before - stack.bitCount
+            let values: [[Double]]
+            if let top, t == k {
+                values = top.values
+            } else {
+                // Pop x_t for every item.
+                for (j, item) in items.enumerated() {
+                    var xt = [Int](repeating: 0, count: item.dimensions)
+                    for d in 0..<item.dimensions {
+                        let prev = t == 1 ? DiscretizedDecoder.value(Int(item.pixels[d]))
+                                          : Double(previous[j][d]) * latents.deltas[i - 1]
+                        let mean = law.a[i] * prev + (top.map { law.c[i] * $0.values[j][d] } ?? 0)
+                        let before = stack.bitCount
+                        xt[d] = try latents.pop(mean: mean, std: law.std[i], delta: delta, from: &stack)
+                        statistics.idealBits -= before - stack.bitCount
+                    }
+                    current.append(xt)
                 }
-                current.append(xt)
+                values = current.map { $0.map { Double($0) * delta } }
             }
             statistics.codingSeconds += clock.lap()
-            let outputs = network(items: items, latents: current, delta: delta, step: i)
+            let outputs = network.outputs(shapes: shapes, values: values, step: i)
             statistics.networkSeconds += clock.lap()
             // Push x_{t-1} for every item under p(x_{t-1} | x_t).
             for (j, item) in items.enumerated() {
-                let (means, stds) = reverseStep(outputs[j], latents: current[j], delta: delta, step: i)
+                let (means, stds) = network.reverseStep(outputs[j], values: values[j], step: i)
                 if t == 1 {
                     for d in stride(from: item.dimensions - 1, through: 0, by: -1) {
                         let before = stack.bitCount
@@ -98,6 +146,7 @@ public struct BitsBackChain: Sendable {
             previous = current
             progress(t)
         }
+        guard top == nil else { return }
         // The prior: x_K under N(0, I).
         for (j, item) in items.enumerated() {
             for d in stride(from: item.dimensions - 1, through: 0, by: -1) {
@@ -110,27 +159,30 @@ public struct BitsBackChain: Sendable {
 
     // MARK: decoding
 
-    public func decode(shapes: [(height: Int, width: Int, channels: Int)], from stack: inout RANSStack,
+    public func decode(shapes: [ChainShape], top: ChainTop? = nil, from stack: inout RANSStack,
                        statistics: inout ChainStatistics, progress: (Int) -> Void) throws -> [[UInt8]] {
-        let k = steps
-        var current: [[Int]] = shapes.map { [Int](repeating: 0, count: $0.height * $0.width * $0.channels) }
-        for j in stride(from: shapes.count - 1, through: 0, by: -1) {
-            for d in 0..<current[j].count {
-                current[j][d] = try latents.pop(mean: 0, std: 1, delta: latents.deltas[k - 1], from: &stack)
+        let k = top?.step ?? steps
+        let law = popLaw(top: top?.step)
+        var current: [[Int]] = shapes.map { [Int](repeating: 0, count: $0.dimensions) }
+        if top == nil {
+            for j in stride(from: shapes.count - 1, through: 0, by: -1) {
+                for d in 0..<current[j].count {
+                    current[j][d] = try latents.pop(mean: 0, std: 1, delta: latents.deltas[k - 1], from: &stack)
+                }
             }
         }
-        var pixels: [[UInt8]] = shapes.map { [UInt8](repeating: 0, count: $0.height * $0.width * $0.channels) }
-        let items = shapes.map { ChainItem(height: $0.height, width: $0.width, channels: $0.channels,
-                                           pixels: [UInt8](repeating: 0, count: $0.height * $0.width * $0.channels)) }
+        var pixels: [[UInt8]] = shapes.map { [UInt8](repeating: 0, count: $0.dimensions) }
         for t in stride(from: k, through: 1, by: -1) {
             let i = t - 1, delta = latents.deltas[i]
             var clock = ContinuousClock.now
-            let outputs = network(items: items, latents: current, delta: delta, step: i)
+            let known = top != nil && t == k
+            let values = known ? top!.values : current.map { $0.map { Double($0) * delta } }
+            let outputs = network.outputs(shapes: shapes, values: values, step: i)
             statistics.networkSeconds += clock.lap()
             var previous: [[Int]] = Array(repeating: [], count: shapes.count)
             for j in stride(from: shapes.count - 1, through: 0, by: -1) {
-                let (means, stds) = reverseStep(outputs[j], latents: current[j], delta: delta, step: i)
-                let n = current[j].count
+                let (means, stds) = network.reverseStep(outputs[j], values: values[j], step: i)
+                let n = shapes[j].dimensions
                 if t == 1 {
                     for d in 0..<n {
                         pixels[j][d] = try DiscretizedGaussianPixelCodec(mean: means[d], std: stds[d]).pop(from: &stack)
@@ -143,12 +195,15 @@ public struct BitsBackChain: Sendable {
                     previous[j] = prev
                 }
             }
-            // Push x_t back with q(x_t | x_{t-1}), undoing the encoder's pops.
-            for j in stride(from: shapes.count - 1, through: 0, by: -1) {
-                for d in stride(from: current[j].count - 1, through: 0, by: -1) {
-                    let prev = t == 1 ? DiscretizedDecoder.value(Int(pixels[j][d]))
-                                      : Double(previous[j][d]) * latents.deltas[i - 1]
-                    try latents.push(current[j][d], mean: sqrtAlphas[i] * prev, std: sqrtBetas[i], delta: delta, onto: &stack)
+            if !known {
+                // Push x_t back with q(x_t | x_{t-1}) (or the bridge), undoing the encoder's pops.
+                for j in stride(from: shapes.count - 1, through: 0, by: -1) {
+                    for d in stride(from: current[j].count - 1, through: 0, by: -1) {
+                        let prev = t == 1 ? DiscretizedDecoder.value(Int(pixels[j][d]))
+                                          : Double(previous[j][d]) * latents.deltas[i - 1]
+                        let mean = law.a[i] * prev + (top.map { law.c[i] * $0.values[j][d] } ?? 0)
+                        try latents.push(current[j][d], mean: mean, std: law.std[i], delta: delta, onto: &stack)
+                    }
                 }
             }
             statistics.codingSeconds += clock.lap()
@@ -156,59 +211,6 @@ public struct BitsBackChain: Sendable {
             progress(k - t + 1)
         }
         return pixels
-    }
-
-    // MARK: the network
-
-    /// eps (and the variance channels) at x_t for every item, in one batched call, on each
-    /// item's real positions (HWC), as `outChannels` values per position.
-    func network(items: [ChainItem], latents: [[Int]], delta: Double, step i: Int) -> [[Float]] {
-        let ph = model.patchHeight, pw = model.patchWidth, c = model.channels
-        let patchSize = ph * pw * c
-        var input = [Float](repeating: 0, count: items.count * patchSize)
-        for (j, item) in items.enumerated() {
-            // Edge replication of the item's own x_t fills the padding (docs/TILING.md).
-            var o = j * patchSize
-            for py in 0..<ph {
-                let sy = min(py, item.height - 1)
-                for px in 0..<pw {
-                    let s = (sy * item.width + min(px, item.width - 1)) * c
-                    for ch in 0..<c { input[o] = Float(Double(latents[j][s + ch]) * delta); o += 1 }
-                }
-            }
-        }
-        let t = Double(process.schedule.modelTimesteps[i])
-        let out = model.network(FeatureMap(batch: items.count, height: ph, width: pw, channels: c, data: input),
-                                timesteps: [Double](repeating: t, count: items.count))
-        let oc = out.channels
-        return items.enumerated().map { j, item in
-            var r = [Float](repeating: 0, count: item.dimensions / c * oc)
-            var o = 0
-            for py in 0..<item.height {
-                for px in 0..<item.width {
-                    let s = ((j * ph + py) * pw + px) * oc
-                    for ch in 0..<oc { r[o] = out.data[s + ch]; o += 1 }
-                }
-            }
-            return r
-        }
-    }
-
-    /// Mean and standard deviation of p(x_{t-1} | x_t) per sub-pixel, at step index i.
-    func reverseStep(_ output: [Float], latents xt: [Int], delta: Double, step i: Int) -> (means: [Double], stds: [Double]) {
-        let c = model.channels
-        let oc = output.count / (xt.count / c)
-        let learned = process.varianceType.isLearned
-        var means = [Double](repeating: 0, count: xt.count), stds = means
-        for d in 0..<xt.count {
-            let p = d / c, ch = d % c
-            let eps = Double(output[p * oc + ch])
-            let v = learned ? Double(output[p * oc + c + ch]) : 0
-            let (mean, logVariance) = process.model(xt: Double(xt[d]) * delta, eps: eps, v: v, at: i)
-            means[d] = mean
-            stds[d] = DetMath.exp(0.5 * logVariance)
-        }
-        return (means, stds)
     }
 }
 

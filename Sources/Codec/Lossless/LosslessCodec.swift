@@ -86,23 +86,8 @@ public struct LosslessCodec: Sendable {
                              latents: try LatentCoder(process: process, gridBits: p.gridBits, windowSigmas: p.windowSigmas))
     }
 
-    /// Patches of every image, in image order then row-major patch order (docs/TILING.md).
     func items(_ images: [NamedImage]) -> [ChainItem] {
-        var out: [ChainItem] = []
-        for named in images {
-            let im = named.image
-            let tiling = PatchTiling(height: im.height, width: im.width, patchHeight: model.patchHeight, patchWidth: model.patchWidth)
-            for k in 0..<tiling.count {
-                let (y0, x0) = tiling.origin(k), (h, w) = tiling.realSize(k)
-                var px = [UInt8](); px.reserveCapacity(h * w * im.channels)
-                for y in 0..<h {
-                    let s = ((y0 + y) * im.width + x0) * im.channels
-                    px += im.pixels[s..<(s + w * im.channels)]
-                }
-                out.append(ChainItem(height: h, width: w, channels: im.channels, pixels: px))
-            }
-        }
-        return out
+        Patches.items(images.map(\.image), patchHeight: model.patchHeight, patchWidth: model.patchWidth)
     }
 
     public func encode(_ images: [NamedImage], kind: SourceKind, parameters p: LosslessParameters,
@@ -170,12 +155,7 @@ public struct LosslessCodec: Sendable {
             throw FormatError.malformed("image geometry does not fit the model")
         }
         let chain = try chain(p, clipDenoised: try param(.clipDenoised) != 0)
-        // The same patches the encoder made, from the geometry alone.
-        let placeholders = header.images.map { e in
-            NamedImage(name: e.name, image: try! Image(width: e.width, height: e.height, channels: e.channels,
-                                                       pixels: [UInt8](repeating: 0, count: e.width * e.height * e.channels)))
-        }
-        let shapes = items(placeholders).map { (height: $0.height, width: $0.width, channels: $0.channels) }
+        let shapes = Patches.shapes(header.images, patchHeight: model.patchHeight, patchWidth: model.patchWidth)
         let groupRanges = LosslessParameters.groupRanges(count: shapes.count, maximum: p.groupSize)
         var stack = try RANSStack(serializedBytes: section.payload, seed: header.seed)
         var stats = ChainStatistics()
@@ -190,20 +170,10 @@ public struct LosslessCodec: Sendable {
         guard stack.borrowedWordCount == 0, stack.holdsOnlyInitialBits else {
             throw LosslessError.decodeMismatch("the bit stream did not end where it should (damaged file?)")
         }
-        // Reassemble images from patches.
+        let planes = Patches.assemble(decoded, entries: header.images, patchHeight: model.patchHeight,
+                                      patchWidth: model.patchWidth, fill: UInt8(0))
         var images: [NamedImage] = []
-        var next = 0
-        for e in header.images {
-            let tiling = PatchTiling(height: e.height, width: e.width, patchHeight: model.patchHeight, patchWidth: model.patchWidth)
-            var px = [UInt8](repeating: 0, count: e.width * e.height * e.channels)
-            for k in 0..<tiling.count {
-                let (y0, x0) = tiling.origin(k), (h, w) = tiling.realSize(k)
-                let patch = decoded[next]; next += 1
-                for y in 0..<h {
-                    let d = ((y0 + y) * e.width + x0) * e.channels
-                    for i in 0..<(w * e.channels) { px[d + i] = patch[y * w * e.channels + i] }
-                }
-            }
+        for (e, px) in zip(header.images, planes) {
             images.append(NamedImage(name: e.name, image: try Image(width: e.width, height: e.height, channels: e.channels, pixels: px)))
         }
         guard Self.pixelDigest(images.map(\.image)) == header.pixelSHA256 else {

@@ -1,0 +1,214 @@
+import Diffusion
+import EntropyCoding
+import Numerics
+import Tensor
+
+/// Progressive coding of the latents x_K, x_{K-1}, ..., x_last by reverse channel coding
+/// (design §5, DDPM Algorithms 3/4): each x_{t} is a sample of q(x_t | x_{t+1}, x_0) sent with
+/// p(x_t | x_{t+1}) as the shared proposal (N(0, I) for x_K), at about KL(q‖p) bits.
+///
+/// The stream is a FIFO bit stream ordered by step; step t holds, per item in order,
+///
+///     signed exp-Golomb(k_t − k_{t+1})      k_t = the step's KL in whole bits (side information)
+///     n_t indices of b_t bits               n_t = max(1, ⌈k_t / chunkBits⌉),
+///                                           b_t = k_t == 0 ? 0 : ⌈k_t / n_t⌉ + slackBits
+///
+/// with dimension d in chunk d mod n_t, so chunks interleave over the whole patch and carry
+/// similar KL. Everything the receiver needs to read a step comes before that step's indices,
+/// so any prefix decodes to the last step complete in it.
+public struct ProgressiveCoder: Sendable {
+    public let network: PatchNetwork
+    public let seed: UInt64
+    public let chunkBits: Int
+    public let slackBits: Int
+    /// The last (lowest) step coded: 1, or T* when the bits-back chain takes over below it.
+    public let lastStep: Int
+
+    public static let maximumIndexBits = 26
+
+    public init(network: PatchNetwork, seed: UInt64, chunkBits: Int, slackBits: Int, lastStep: Int) {
+        self.network = network
+        self.seed = seed
+        self.chunkBits = chunkBits
+        self.slackBits = slackBits
+        self.lastStep = lastStep
+    }
+
+    var steps: Int { network.process.schedule.count }
+
+    /// What is known after step t: the latents x_t and the network's outputs at them.
+    public struct StepState {
+        public let step: Int
+        public let values: [[Double]]
+        /// Network outputs at x_t (step index t − 1): x̂0(x_t) and p(x_{t-1} | x_t) come from them.
+        public let outputs: [[Float]]
+        /// End of the step in the stream, in bits.
+        public let bitEnd: Int
+        /// Σ over items of KL(q‖p) of this step in bits (encoder only; nil when decoding).
+        public let klBits: Double?
+    }
+
+    func layout(k: Int) -> (chunks: Int, bits: Int) {
+        if k <= 0 { return (1, 0) }
+        let n = max(1, (k + chunkBits - 1) / chunkBits)
+        return (n, (k + n - 1) / n + slackBits)
+    }
+
+    /// Rebuilds x_t of one item from its chunk indices: x = μ_p + σ_p z.
+    func sample(item j: Int, step t: Int, chunks n: Int, indices: [Int], means: [Double], stds: [Double]) -> [Double] {
+        let dims = means.count
+        var x = [Double](repeating: 0, count: dims)
+        var z = [Double](repeating: 0, count: (dims + n - 1) / n)
+        for c in 0..<n {
+            let m = (dims - c + n - 1) / n
+            ReverseChannel.candidate(seed: seed, stream: ReverseChannel.stream(step: t, item: j, chunk: c),
+                                     index: indices[c], count: m, into: &z)
+            for p in 0..<m {
+                let d = c + p * n
+                x[d] = means[d] + stds[d] * z[p]
+            }
+        }
+        return x
+    }
+
+    /// The proposal p(x_t | x_{t+1}) per item (N(0, I) at t = K), from outputs at x_{t+1}.
+    func proposal(step t: Int, shapes: [ChainShape], previous: StepState?) -> [(means: [Double], stds: [Double])] {
+        guard let previous else {
+            return shapes.map { ([Double](repeating: 0, count: $0.dimensions), [Double](repeating: 1, count: $0.dimensions)) }
+        }
+        return shapes.indices.map { j in network.reverseStep(previous.outputs[j], values: previous.values[j], step: t) }
+    }
+
+    // MARK: encoding
+
+    public func encode(_ items: [ChainItem], observe: (StepState) throws -> Void) throws -> (bytes: [UInt8], final: StepState) {
+        let shapes = items.map { ChainShape(height: $0.height, width: $0.width, channels: $0.channels) }
+        let x0 = items.map { $0.pixels.map { DiscretizedDecoder.value(Int($0)) } }
+        let schedule = network.process.schedule
+        var writer = BitWriter()
+        var previousK = [Int](repeating: 0, count: items.count)
+        var state: StepState?
+        for t in stride(from: steps, through: lastStep, by: -1) {
+            let p = proposal(step: t, shapes: shapes, previous: state)
+            // The target q(x_t | x_{t+1}, x_0), or q(x_K | x_0) at the top.
+            var klTotal = 0.0
+            var plans: [(k: Int, n: Int, b: Int, a: [Double], s: [Double])] = []
+            for j in items.indices {
+                let dims = shapes[j].dimensions
+                var a = [Double](repeating: 0, count: dims), s = a
+                var kl = 0.0
+                for d in 0..<dims {
+                    let muQ: Double, sdQ: Double
+                    if let state {
+                        let (m, lv) = network.process.posterior(x0: x0[j][d], xt: state.values[j][d], at: t)
+                        muQ = m; sdQ = DetMath.exp(0.5 * lv)
+                    } else {
+                        muQ = schedule.sqrtAlphasCumprod[t - 1] * x0[j][d]
+                        sdQ = schedule.oneMinusAlphasCumprod[t - 1].squareRoot()
+                    }
+                    let muP = p[j].means[d], sdP = p[j].stds[d]
+                    a[d] = (muP - muQ) / sdQ
+                    s[d] = sdP / sdQ
+                    // KL(N(μq, σq²) ‖ N(μp, σp²)) in nats.
+                    let r = sdQ / sdP, e = (muQ - muP) / sdP
+                    kl += -DetMath.log(r) + 0.5 * (r * r + e * e - 1)
+                }
+                let bits = kl / 0.6931471805599453  // ln 2
+                klTotal += bits
+                let k = Int(bits.rounded())
+                let (n, b) = layout(k: k)
+                guard b <= Self.maximumIndexBits else { throw ProgressiveError.chunkTooLarge(bits: b) }
+                plans.append((k, n, b, a, s))
+            }
+            // Choose every chunk's index (in parallel over items × chunks), then write the step.
+            var tasks: [(j: Int, c: Int)] = []
+            for j in items.indices { for c in 0..<plans[j].n { tasks.append((j, c)) } }
+            var chosen = [Int](repeating: 0, count: tasks.count)
+            chosen.withUnsafeMutableBufferPointer { out in
+                let out = out
+                parallelRanges(tasks.count) { range in
+                    for q in range {
+                        let (j, c) = tasks[q], plan = plans[j]
+                        guard plan.b > 0 else { out[q] = 0; continue }
+                        let dims = plan.a.count
+                        let idx = Array(stride(from: c, to: dims, by: plan.n))
+                        out[q] = ReverseChannel.choose(seed: seed, stream: ReverseChannel.stream(step: t, item: j, chunk: c),
+                                                       bits: plan.b, a: idx.map { plan.a[$0] }, s: idx.map { plan.s[$0] })
+                    }
+                }
+            }
+            var values: [[Double]] = []
+            var q = 0
+            for j in items.indices {
+                let plan = plans[j]
+                writer.writeSignedExpGolomb(plan.k - previousK[j])
+                previousK[j] = plan.k
+                let indices = Array(chosen[q..<(q + plan.n)]); q += plan.n
+                for i in indices { writer.write(UInt64(i), bits: plan.b) }
+                values.append(sample(item: j, step: t, chunks: plan.n, indices: indices, means: p[j].means, stds: p[j].stds))
+            }
+            let outputs = network.outputs(shapes: shapes, values: values, step: t - 1)
+            let next = StepState(step: t, values: values, outputs: outputs, bitEnd: writer.bitCount, klBits: klTotal)
+            try observe(next)
+            state = next
+        }
+        return (writer.bytes, state!)
+    }
+
+    // MARK: decoding
+
+    /// Decodes steps K, K−1, ... while the stream has them, down to `stopStep` (or lastStep).
+    /// Returns the last complete step, or nil when the stream does not hold even x_K.
+    public func decode(shapes: [ChainShape], from reader: inout BitReader, stopStep: Int? = nil,
+                       observe: (StepState) throws -> Void) throws -> StepState? {
+        var previousK = [Int](repeating: 0, count: shapes.count)
+        var state: StepState?
+        let floor = max(lastStep, stopStep ?? lastStep)
+        for t in stride(from: steps, through: floor, by: -1) {
+            let p = proposal(step: t, shapes: shapes, previous: state)
+            var values: [[Double]] = []
+            var complete = true
+            for j in shapes.indices {
+                guard let delta = reader.readSignedExpGolomb() else { complete = false; break }
+                let k = previousK[j] + delta
+                guard k >= 0, k <= 64 * shapes[j].dimensions else { throw ProgressiveError.damaged(step: t) }
+                previousK[j] = k
+                let (n, b) = layout(k: k)
+                guard b <= Self.maximumIndexBits, n <= shapes[j].dimensions else { throw ProgressiveError.damaged(step: t) }
+                var indices: [Int] = []
+                for _ in 0..<n {
+                    guard let i = reader.read(bits: b) else { complete = false; break }
+                    indices.append(Int(i))
+                }
+                guard complete else { break }
+                values.append(sample(item: j, step: t, chunks: n, indices: indices, means: p[j].means, stds: p[j].stds))
+            }
+            guard complete else { break }
+            let outputs = network.outputs(shapes: shapes, values: values, step: t - 1)
+            let next = StepState(step: t, values: values, outputs: outputs, bitEnd: reader.position, klBits: nil)
+            try observe(next)
+            state = next
+        }
+        return state
+    }
+}
+
+public enum ProgressiveError: Error, CustomStringConvertible {
+    case chunkTooLarge(bits: Int)
+    case damaged(step: Int)
+    case nothingDecodable(bytes: Int)
+    case badParameter(String)
+
+    public var description: String {
+        switch self {
+        case let .chunkTooLarge(bits):
+            return "a chunk would need \(bits) index bits (at most \(ProgressiveCoder.maximumIndexBits)): lower --chunk-bits"
+        case let .damaged(step):
+            return "the progressive stream is damaged at step \(step)"
+        case let .nothingDecodable(bytes):
+            return "the first \(bytes) bytes hold no complete step of the progressive stream"
+        case let .badParameter(why):
+            return why
+        }
+    }
+}
