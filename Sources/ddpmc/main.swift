@@ -4,7 +4,7 @@ struct DDPMC: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ddpmc",
         abstract: "A lossless and progressive image codec built on a denoising diffusion model.",
-        subcommands: [EncodeCommand.self, DecodeCommand.self, InfoCommand.self, BoundCommand.self, BenchCommand.self, EpsCommand.self])
+        subcommands: [EncodeCommand.self, DecodeCommand.self, InfoCommand.self, RDCommand.self, BoundCommand.self, BenchCommand.self, EpsCommand.self])
 }
 
 DDPMC.main()

@@ -66,7 +66,7 @@ public struct ProgressiveCodec: Sendable {
         lossless = try LosslessCodec(model: model)
     }
 
-    func network(steps: Int?) throws -> PatchNetwork {
+    public func network(steps: Int?) throws -> PatchNetwork {
         var schedule = model.schedule
         if let steps { schedule = try schedule.respaced(steps: steps) }
         let process = ReverseProcess(schedule: schedule, varianceType: model.scheduler.varianceType,

@@ -46,6 +46,9 @@ public struct ProgressiveCoder: Sendable {
         public let bitEnd: Int
         /// Σ over items of KL(q‖p) of this step in bits (encoder only; nil when decoding).
         public let klBits: Double?
+        /// Per item: KL of this step and the bits its record took (encoder only; empty when decoding).
+        public var itemKLBits: [Double] = []
+        public var itemStreamBits: [Int] = []
     }
 
     func layout(k: Int) -> (chunks: Int, bits: Int) {
@@ -92,6 +95,7 @@ public struct ProgressiveCoder: Sendable {
             let p = proposal(step: t, shapes: shapes, previous: state)
             // The target q(x_t | x_{t+1}, x_0), or q(x_K | x_0) at the top.
             var klTotal = 0.0
+            var itemKL: [Double] = []
             var plans: [(k: Int, n: Int, b: Int, a: [Double], s: [Double])] = []
             for j in items.indices {
                 let dims = shapes[j].dimensions
@@ -115,6 +119,7 @@ public struct ProgressiveCoder: Sendable {
                 }
                 let bits = kl / 0.6931471805599453  // ln 2
                 klTotal += bits
+                itemKL.append(bits)
                 let k = Int(bits.rounded())
                 let (n, b) = layout(k: k)
                 guard b <= Self.maximumIndexBits else { throw ProgressiveError.chunkTooLarge(bits: b) }
@@ -138,9 +143,12 @@ public struct ProgressiveCoder: Sendable {
                 }
             }
             var values: [[Double]] = []
+            var itemBits: [Int] = []
             var q = 0
             for j in items.indices {
                 let plan = plans[j]
+                let before = writer.bitCount
+                defer { itemBits.append(writer.bitCount - before) }
                 writer.writeSignedExpGolomb(plan.k - previousK[j])
                 previousK[j] = plan.k
                 let indices = Array(chosen[q..<(q + plan.n)]); q += plan.n
@@ -148,7 +156,9 @@ public struct ProgressiveCoder: Sendable {
                 values.append(sample(item: j, step: t, chunks: plan.n, indices: indices, means: p[j].means, stds: p[j].stds))
             }
             let outputs = network.outputs(shapes: shapes, values: values, step: t - 1)
-            let next = StepState(step: t, values: values, outputs: outputs, bitEnd: writer.bitCount, klBits: klTotal)
+            var next = StepState(step: t, values: values, outputs: outputs, bitEnd: writer.bitCount, klBits: klTotal)
+            next.itemKLBits = itemKL
+            next.itemStreamBits = itemBits
             try observe(next)
             state = next
         }

@@ -1,0 +1,265 @@
+import ArgumentParser
+import Codec
+import Diffusion
+import Foundation
+import ImageIO
+
+/// The rate–distortion study of progressive coding (DDPM §4.3, Fig. 5), from one real encode:
+/// rates are the stream's actual bits and the KL sums along the same chain, distortions those
+/// of what a receiver would show at each step.
+struct RDCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rd",
+        abstract: "Rate–distortion study of progressive coding: rd.csv, rd.json, rd.svg and a contact sheet.",
+        discussion: "Encodes the inputs progressively (one archive) and records, every k-th step, per image and for the "
+            + "set: the theoretical cumulative rate (L_T + Σ KL), the actual stream bits, and the RMSE/PSNR of x̂0; at a "
+            + "few steps also of the 'sample' and 'ddim' reconstructions. Classical codecs are overlaid from a CSV "
+            + "(codec,setting,bits_per_dim,rmse,psnr) such as Tools/baselines.py lossy writes.")
+
+    @Argument(help: "images or data sets (PNG, folder, idx/idx.gz, .npy)") var inputs: [String]
+    @Option(help: "output folder") var out: String
+    @Option(help: "diffusers model directory (default: the bundled model for the images' channel count)") var model: String?
+    @Option(help: "chain length after respacing") var steps = EncodeCommand.progressiveSteps
+    @Option(help: "record every k-th step") var every = 1
+    @Option(help: "KL budget per chunk in bits") var chunkBits = ProgressiveParameters().chunkBits
+    @Option(help: "index bits per chunk beyond its KL share") var slackBits = ProgressiveParameters().slackBits
+    @Option(help: "use only the first N images of each input") var limit: Int?
+    @Option(help: "steps at which to also measure 'sample' and 'ddim' (comma-separated; default: 4 spread over the chain)")
+    var reconstructAt: String?
+    @Option(help: "classical codecs' CSV to overlay") var classical: String?
+    @Option(help: "images in the contact sheet") var sheet = 4
+    @Option(help: "title of the figure") var title: String?
+
+    func validate() throws {
+        if inputs.isEmpty { throw ValidationError("give at least one input") }
+        if steps < 1 { throw ValidationError("--steps must be at least 1") }
+        if every < 1 { throw ValidationError("--every must be at least 1") }
+        if !(1...20).contains(chunkBits) { throw ValidationError("--chunk-bits must be in 1...20") }
+        if !(0...4).contains(slackBits) { throw ValidationError("--slack-bits must be in 0...4") }
+        if sheet < 0 { throw ValidationError("--sheet must be ≥ 0") }
+    }
+
+    struct Row { var image: String; var step: Int; var reconstruction: String; var theoretical: Double; var actual: Double; var rmse: Double }
+
+    func run() throws {
+        do { try study() } catch let e as CLIError { throw e } catch { throw CLIError(describe(error)) }
+    }
+
+    func study() throws {
+        var images: [NamedImage] = []
+        for path in inputs {
+            var (_, items) = try ImageSource.load(path: path)
+            if let limit { items = Array(items.prefix(max(0, limit))) }
+            images += items
+        }
+        guard let first = images.first else { throw CLIError("the inputs hold no images") }
+        guard images.allSatisfy({ $0.image.channels == first.image.channels }) else {
+            throw CLIError("the inputs mix gray and RGB images; study them separately")
+        }
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let dir = try model ?? bundledModelDirectory(channels: first.image.channels)
+        let codec = try ProgressiveCodec(model: try DiffusionModel(directory: dir))
+        let k = min(steps, codec.model.schedule.count)
+        let net = try codec.network(steps: k)
+        let patchH = codec.model.patchHeight, patchW = codec.model.patchWidth
+        let entries = images.map { ImageEntry(name: $0.name, width: $0.image.width, height: $0.image.height, channels: $0.image.channels) }
+        let shapes = Patches.shapes(entries, patchHeight: patchH, patchWidth: patchW)
+        var owner: [Int] = []   // image of each patch
+        for (n, e) in entries.enumerated() {
+            owner += [Int](repeating: n, count: PatchTiling(height: e.height, width: e.width, patchHeight: patchH, patchWidth: patchW).count)
+        }
+        let dims = entries.map { $0.width * $0.height * $0.channels }
+        let totalDims = Double(dims.reduce(0, +))
+        let originals = images.map { $0.image.pixels }
+
+        let extraSteps: [Int] = try reconstructAt.map { list in
+            try list.split(separator: ",").map { s in
+                guard let t = Int(s.trimmingCharacters(in: .whitespaces)), (1...k).contains(t) else {
+                    throw CLIError("--reconstruct-at: '\(s)' is not a step in 1...\(k)")
+                }
+                return t
+            }
+        } ?? Array(Set([k * 3 / 4, k / 2, k / 4, max(1, k / 10)].filter { $0 >= 1 })).sorted(by: >)
+        let recorded: (Int) -> Bool = { t in t == k || t == 1 || (k - t) % every == 0 || extraSteps.contains(t) }
+        let sheetImages = min(sheet, images.count)
+        let sheetSteps = Set(stride(from: k, through: 1, by: -max(1, k / 7)).map { $0 } + [1])
+
+        var p = ProgressiveParameters()
+        p.steps = k; p.chunkBits = chunkBits; p.slackBits = slackBits
+        var klCum = [Double](repeating: 0, count: images.count)
+        var bitsCum = [Double](repeating: 0, count: images.count)
+        var rows: [Row] = []
+        var kept: [Int: (ProgressiveCoder.StepState, [Double], [Double])] = [:]
+        var frames: [(step: Int, images: [[UInt8]])] = []
+
+        func distortions(_ planes: [[Double]]) throws -> ([Double], [[UInt8]]) {
+            let whole = Patches.assemble(planes, entries: entries, patchHeight: patchH, patchWidth: patchW, fill: 0.0)
+            var sse = [Double](repeating: 0, count: images.count)
+            var pixels: [[UInt8]] = []
+            for (n, x) in whole.enumerated() {
+                let px = Patches.pixels(x)
+                for d in px.indices { let e = Double(px[d]) - Double(originals[n][d]); sse[n] += e * e }
+                pixels.append(px)
+            }
+            return (sse, pixels)
+        }
+        func addRows(step t: Int, reconstruction: String, sse: [Double], kl: [Double], bits: [Double]) {
+            for n in images.indices {
+                rows.append(Row(image: images[n].name, step: t, reconstruction: reconstruction, theoretical: kl[n] / Double(dims[n]),
+                                actual: bits[n] / Double(dims[n]), rmse: (sse[n] / Double(dims[n])).squareRoot()))
+            }
+            rows.append(Row(image: "ALL", step: t, reconstruction: reconstruction, theoretical: kl.reduce(0, +) / totalDims,
+                            actual: bits.reduce(0, +) / totalDims, rmse: (sse.reduce(0, +) / totalDims).squareRoot()))
+        }
+
+        let bar = ProgressLine(label: "rd encode")
+        let result = try codec.encode(images, kind: .folder, parameters: p, progress: { bar.update($0, $1) }) { state in
+            for (j, n) in owner.enumerated() {
+                klCum[n] += state.itemKLBits[j]
+                bitsCum[n] += Double(state.itemStreamBits[j])
+            }
+            guard recorded(state.step) || sheetSteps.contains(state.step) else { return }
+            let planes = Reconstruction.xhat.run(network: net, shapes: shapes, state: state, seed: p.seed)
+            let (sse, pixels) = try distortions(planes)
+            if recorded(state.step) { addRows(step: state.step, reconstruction: "xhat", sse: sse, kl: klCum, bits: bitsCum) }
+            if extraSteps.contains(state.step) { kept[state.step] = (state, klCum, bitsCum) }
+            if sheetSteps.contains(state.step), sheetImages > 0 { frames.append((state.step, Array(pixels.prefix(sheetImages)))) }
+        }
+        let extraBar = ProgressLine(label: "rd sample/ddim")
+        let extraWork = extraSteps.reduce(0) { $0 + 2 * $1 }
+        var extraDone = 0
+        for t in extraSteps {
+            guard let (state, kl, bits) = kept[t] else { continue }
+            for mode in [Reconstruction.sample, .ddim] {
+                let (sse, _) = try distortions(mode.run(network: net, shapes: shapes, state: state, seed: p.seed))
+                addRows(step: t, reconstruction: mode.rawValue, sse: sse, kl: kl, bits: bits)
+                extraDone += t
+                extraBar.update(extraDone, extraWork)
+            }
+        }
+
+        let headerBits = Double(result.headerBytes * 8)
+        try writeCSV(rows)
+        let classicalRows = try classical.map(readClassical) ?? []
+        try writeJSON(rows, headerBits: headerBits, totalDims: totalDims, model: codec.lossless.modelName, seconds: result.seconds)
+        let name = title ?? "\(codec.lossless.modelName): \(images.count) image(s), \(k)-step chain, chunk budget \(chunkBits) bits"
+        try AtomicFile.write(Array(chart(rows, classical: classicalRows, title: name).render().utf8),
+                             to: (out as NSString).appendingPathComponent("rd.svg"))
+        if sheetImages > 0 { try writeSheet(frames, originals: Array(originals.prefix(sheetImages)), entries: Array(entries.prefix(sheetImages))) }
+        let final = rows.last { $0.image == "ALL" && $0.step == 1 && $0.reconstruction == "xhat" }!
+        note(String(format: "%@: %d image(s), %d steps; at step 1: %.4f bits/dim actual vs %.4f theoretical (ratio %.3f), "
+                    + "RMSE %.2f; container header %.4f bits/dim; encode %.1fs",
+                    out, images.count, k, final.actual, final.theoretical, final.actual / max(final.theoretical, 1e-12),
+                    final.rmse, headerBits / totalDims, result.seconds))
+    }
+
+    static func psnr(_ rmse: Double) -> Double { rmse > 0 ? 20 * log10(255 / rmse) : 100 }
+
+    func writeCSV(_ rows: [Row]) throws {
+        var s = "step,image,reconstruction,rate_theoretical_bpd,rate_actual_bpd,rmse,psnr\n"
+        for r in rows {
+            s += String(format: "%d,%@,%@,%.6f,%.6f,%.4f,%.4f\n", r.step, r.image, r.reconstruction, r.theoretical, r.actual,
+                        r.rmse, Self.psnr(r.rmse))
+        }
+        try AtomicFile.write(Array(s.utf8), to: (out as NSString).appendingPathComponent("rd.csv"))
+    }
+
+    /// CompressAI's results schema ({"name", "description", "results": {"bpp": [...], "psnr-rgb": [...]}}),
+    /// one point per recorded step of the x̂0 curve of the set, plus our own fields.
+    func writeJSON(_ rows: [Row], headerBits: Double, totalDims: Double, model: String, seconds: Double) throws {
+        let set = rows.filter { $0.image == "ALL" && $0.reconstruction == "xhat" }
+        let object: [String: Any] = [
+            "name": "ddpmc-progressive (\(model))",
+            "description": "DDPM progressive coding by reverse channel coding; rate = actual stream bits per dimension "
+                + "(bpp = bits per sub-pixel here, as in bits/dim); container header not included (header_bpd)",
+            "results": [
+                "bpp": set.map(\.actual), "psnr-rgb": set.map { Self.psnr($0.rmse) }, "psnr": set.map { Self.psnr($0.rmse) }, "rmse": set.map(\.rmse),
+                "step": set.map(\.step), "rate_theoretical_bpd": set.map(\.theoretical),
+                "encoding_time": seconds,
+            ] as [String: Any],
+            "header_bpd": headerBits / totalDims,
+        ]
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+        try AtomicFile.write([UInt8](data), to: (out as NSString).appendingPathComponent("rd.json"))
+    }
+
+    func readClassical(_ path: String) throws -> [(codec: String, bpd: Double, rmse: Double)] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw CLIError("cannot read \(path)") }
+        var lines = text.split(whereSeparator: \.isNewline).map(String.init)
+        guard let head = lines.first?.split(separator: ",").map(String.init),
+              let ci = head.firstIndex(of: "codec"), let bi = head.firstIndex(of: "bits_per_dim"), let ri = head.firstIndex(of: "rmse") else {
+            throw CLIError("\(path): expected a CSV with columns codec, bits_per_dim, rmse")
+        }
+        lines.removeFirst()
+        return try lines.map { line in
+            let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            guard f.count == head.count, let b = Double(f[bi]), let r = Double(f[ri]) else { throw CLIError("\(path): bad row '\(line)'") }
+            return (f[ci], b, r)
+        }
+    }
+
+    func chart(_ rows: [Row], classical: [(codec: String, bpd: Double, rmse: Double)], title: String) -> SVGChart {
+        let set = rows.filter { $0.image == "ALL" }
+        func curve(_ mode: String) -> [Row] { set.filter { $0.reconstruction == mode }.sorted { $0.step > $1.step } }
+        let xhat = curve("xhat")
+        let colors = SVGChart.palette
+        var rd: [SVGChart.Series] = [
+            .init(name: "x̂0, actual rate", points: xhat.map { ($0.actual, $0.rmse) }, color: colors[0]),
+            .init(name: "x̂0, theoretical rate", points: xhat.map { ($0.theoretical, $0.rmse) }, color: colors[0], dashed: true),
+        ]
+        for (n, mode) in ["sample", "ddim"].enumerated() where !curve(mode).isEmpty {
+            rd.append(.init(name: "\(mode), actual rate", points: curve(mode).map { ($0.actual, $0.rmse) }, color: colors[1 + n], markers: true))
+        }
+        var codecs: [String] = []
+        for c in classical where !codecs.contains(c.codec) { codecs.append(c.codec) }
+        for (n, codec) in codecs.enumerated() {
+            let pts = classical.filter { $0.codec == codec }.map { (x: $0.bpd, y: $0.rmse) }.sorted { $0.x < $1.x }
+            rd.append(.init(name: codec, points: pts, color: colors[3 + n % (colors.count - 3)], dashed: true, markers: true))
+        }
+        let maxRate = max(xhat.map(\.actual).max() ?? 1, xhat.map(\.theoretical).max() ?? 1)
+        let maxRMSE = xhat.map(\.rmse).max() ?? 1
+        return SVGChart(panels: [
+            .init(title: "Distortion vs rate", xLabel: "rate (bits/dim)", yLabel: "RMSE (0..255)", series: rd,
+                  xRange: 0...(maxRate * 1.05), yRange: 0...(maxRMSE * 1.05)),
+            .init(title: "Rate vs step", xLabel: "reverse step t (coding runs right to left)", yLabel: "cumulative rate (bits/dim)", series: [
+                .init(name: "actual", points: xhat.map { (Double($0.step), $0.actual) }, color: colors[0]),
+                .init(name: "theoretical", points: xhat.map { (Double($0.step), $0.theoretical) }, color: colors[0], dashed: true),
+            ]),
+            .init(title: "Distortion vs step", xLabel: "reverse step t", yLabel: "RMSE (0..255)", series:
+                [.init(name: "x̂0", points: xhat.map { (Double($0.step), $0.rmse) }, color: colors[0])]
+                + ["sample", "ddim"].enumerated().compactMap { n, mode in
+                    curve(mode).isEmpty ? nil : .init(name: mode, points: curve(mode).map { (Double($0.step), $0.rmse) },
+                                                     color: colors[1 + n], markers: true)
+                }),
+        ], title: title)
+    }
+
+    /// Rows: images; columns: x̂0 at the sheet's steps from t = K down to 1, then the original.
+    /// Small images are enlarged by pixel replication so a 28×28 frame is readable.
+    func writeSheet(_ frames: [(step: Int, images: [[UInt8]])], originals: [[UInt8]], entries: [ImageEntry]) throws {
+        let cellW = entries.map(\.width).max()!, cellH = entries.map(\.height).max()!
+        let scale = max(1, 96 / max(cellW, cellH))
+        let c = entries[0].channels, gap = 2
+        let columns = frames.count + 1
+        let w = columns * (cellW * scale + gap) + gap, h = entries.count * (cellH * scale + gap) + gap
+        var px = [UInt8](repeating: 255, count: w * h * c)
+        for (row, e) in entries.enumerated() {
+            for col in 0..<columns {
+                let src = col < frames.count ? frames[col].images[row] : originals[row]
+                let ox = gap + col * (cellW * scale + gap), oy = gap + row * (cellH * scale + gap)
+                for y in 0..<(e.height * scale) {
+                    for x in 0..<(e.width * scale) {
+                        for ch in 0..<c {
+                            px[((oy + y) * w + ox + x) * c + ch] = src[((y / scale) * e.width + x / scale) * c + ch]
+                        }
+                    }
+                }
+            }
+        }
+        let image = try Image(width: w, height: h, channels: c, pixels: px)
+        try AtomicFile.write(try PNGCodec.encode(image), to: (out as NSString).appendingPathComponent("frames.png"))
+        let steps = frames.map { String($0.step) }.joined(separator: ", ")
+        try AtomicFile.write(Array("columns: x̂0 after steps \(steps), then the original\n".utf8),
+                             to: (out as NSString).appendingPathComponent("frames.txt"))
+    }
+}

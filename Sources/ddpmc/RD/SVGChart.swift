@@ -1,0 +1,113 @@
+import Foundation
+
+/// A minimal line-chart writer for the rate–distortion figure: a row of panels, each with
+/// axes, nice ticks, a legend and any number of polyline series. Plain SVG 1.1, no scripts.
+struct SVGChart {
+    struct Series {
+        var name: String
+        var points: [(x: Double, y: Double)]
+        var color: String
+        var dashed = false
+        var markers = false
+    }
+
+    struct Panel {
+        var title: String
+        var xLabel: String
+        var yLabel: String
+        var series: [Series]
+        var xRange: ClosedRange<Double>?
+        var yRange: ClosedRange<Double>?
+    }
+
+    var panels: [Panel]
+    var title: String
+    var panelWidth = 420.0
+    var panelHeight = 340.0
+
+    static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#7f7f7f", "#17becf"]
+
+    func render() -> String {
+        let margin = (left: 62.0, right: 16.0, top: 40.0, bottom: 52.0)
+        let width = panelWidth * Double(panels.count), height = panelHeight + 30
+        var s = """
+        <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" viewBox="0 0 \(Int(width)) \(Int(height))" font-family="Helvetica, Arial, sans-serif" font-size="11">
+        <rect width="100%" height="100%" fill="white"/>
+        <text x="\(f(width / 2))" y="18" text-anchor="middle" font-size="14" font-weight="bold">\(escape(title))</text>
+
+        """
+        for (n, panel) in panels.enumerated() {
+            let x0 = Double(n) * panelWidth + margin.left, y0 = 30 + margin.top
+            let w = panelWidth - margin.left - margin.right, h = panelHeight - margin.top - margin.bottom
+            let all = panel.series.flatMap(\.points).filter { $0.x.isFinite && $0.y.isFinite }
+            let xr = panel.xRange ?? Self.padded(all.map(\.x))
+            let yr = panel.yRange ?? Self.padded(all.map(\.y))
+            func px(_ v: Double) -> Double { x0 + (v - xr.lowerBound) / (xr.upperBound - xr.lowerBound) * w }
+            func py(_ v: Double) -> Double { y0 + h - (v - yr.lowerBound) / (yr.upperBound - yr.lowerBound) * h }
+            s += "<text x=\"\(f(x0 + w / 2))\" y=\"\(f(y0 - 10))\" text-anchor=\"middle\" font-size=\"12\" font-weight=\"bold\">\(escape(panel.title))</text>\n"
+            s += "<rect x=\"\(f(x0))\" y=\"\(f(y0))\" width=\"\(f(w))\" height=\"\(f(h))\" fill=\"none\" stroke=\"#333\"/>\n"
+            for t in Self.ticks(xr) {
+                s += "<line x1=\"\(f(px(t)))\" y1=\"\(f(y0))\" x2=\"\(f(px(t)))\" y2=\"\(f(y0 + h))\" stroke=\"#e5e5e5\"/>"
+                s += "<text x=\"\(f(px(t)))\" y=\"\(f(y0 + h + 14))\" text-anchor=\"middle\">\(Self.label(t))</text>\n"
+            }
+            for t in Self.ticks(yr) {
+                s += "<line x1=\"\(f(x0))\" y1=\"\(f(py(t)))\" x2=\"\(f(x0 + w))\" y2=\"\(f(py(t)))\" stroke=\"#e5e5e5\"/>"
+                s += "<text x=\"\(f(x0 - 5))\" y=\"\(f(py(t) + 4))\" text-anchor=\"end\">\(Self.label(t))</text>\n"
+            }
+            s += "<text x=\"\(f(x0 + w / 2))\" y=\"\(f(y0 + h + 32))\" text-anchor=\"middle\">\(escape(panel.xLabel))</text>\n"
+            s += "<text transform=\"translate(\(f(x0 - 44)),\(f(y0 + h / 2))) rotate(-90)\" text-anchor=\"middle\">\(escape(panel.yLabel))</text>\n"
+            s += "<clipPath id=\"clip\(n)\"><rect x=\"\(f(x0))\" y=\"\(f(y0))\" width=\"\(f(w))\" height=\"\(f(h))\"/></clipPath>\n"
+            for series in panel.series {
+                let pts = series.points.filter { $0.x.isFinite && $0.y.isFinite }
+                guard !pts.isEmpty else { continue }
+                let path = pts.map { "\(f(px($0.x))),\(f(py($0.y)))" }.joined(separator: " ")
+                s += "<polyline clip-path=\"url(#clip\(n))\" fill=\"none\" stroke=\"\(series.color)\" stroke-width=\"1.6\"\(series.dashed ? " stroke-dasharray=\"5,3\"" : "") points=\"\(path)\"/>\n"
+                if series.markers {
+                    for p in pts {
+                        s += "<circle clip-path=\"url(#clip\(n))\" cx=\"\(f(px(p.x)))\" cy=\"\(f(py(p.y)))\" r=\"2.2\" fill=\"\(series.color)\"/>"
+                    }
+                    s += "\n"
+                }
+            }
+            // Legend, top right inside the plot.
+            for (k, series) in panel.series.enumerated() {
+                let ly = y0 + 12 + Double(k) * 14, lx = x0 + w - 150
+                s += "<line x1=\"\(f(lx))\" y1=\"\(f(ly - 4))\" x2=\"\(f(lx + 18))\" y2=\"\(f(ly - 4))\" stroke=\"\(series.color)\" stroke-width=\"2\"\(series.dashed ? " stroke-dasharray=\"5,3\"" : "")/>"
+                s += "<text x=\"\(f(lx + 22))\" y=\"\(f(ly))\">\(escape(series.name))</text>\n"
+            }
+        }
+        return s + "</svg>\n"
+    }
+
+    func f(_ v: Double) -> String { String(format: "%.1f", v) }
+
+    func escape(_ t: String) -> String {
+        t.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+    }
+
+    static func padded(_ v: [Double]) -> ClosedRange<Double> {
+        guard let lo = v.min(), let hi = v.max() else { return 0...1 }
+        if hi - lo < 1e-12 { return (lo - 1)...(hi + 1) }
+        let pad = (hi - lo) * 0.04
+        return (lo - pad)...(hi + pad)
+    }
+
+    /// 4–8 ticks at 1, 2 or 5 × 10^k spacing.
+    static func ticks(_ r: ClosedRange<Double>) -> [Double] {
+        let span = r.upperBound - r.lowerBound
+        guard span > 0, span.isFinite else { return [] }
+        let raw = span / 6
+        let mag = pow(10, floor(log10(raw)))
+        let step = [1.0, 2, 5, 10].map { $0 * mag }.first { $0 >= raw } ?? raw
+        var t = ceil(r.lowerBound / step) * step
+        var out: [Double] = []
+        while t <= r.upperBound + step * 1e-9 { out.append(abs(t) < step * 1e-9 ? 0 : t); t += step }
+        return out
+    }
+
+    static func label(_ v: Double) -> String {
+        if v == v.rounded() && abs(v) < 1e6 { return String(Int(v)) }
+        let s = String(format: "%.3g", v)
+        return s
+    }
+}
