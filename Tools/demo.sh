@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job on the bundled default model: losslessly encode the first Fashion-MNIST test
 # images into one .ddpm archive, decode it (checking every pixel), and compare the file size
-# with the model's variational bound on the same images.
+# with the model's variational bound on the same images; then the progressive mode: a stream
+# whose every prefix decodes to a preview, lossless once complete.
 #   Tools/demo.sh [N]          (default N = 4; needs a release build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,4 +26,11 @@ else
 fi
 echo "== the variational bound on the same images (the rate the coder achieves, up to the initial bits)"
 $BIN bound "$DATA" --limit "$N"
+echo "== progressive: encode the first image so that any prefix of the file decodes to a preview"
+$BIN encode "$DATA" --limit 1 --progressive --lossless-after 5 -o "$OUT/progressive.ddpm"
+SIZE=$(stat -c %s "$OUT/progressive.ddpm")
+for FRACTION in 4 2; do
+  $BIN decode "$OUT/progressive.ddpm" --bytes $((SIZE / FRACTION)) -o "$OUT/preview-1of$FRACTION-idx3-ubyte.gz"
+done
+$BIN decode "$OUT/progressive.ddpm" -o "$OUT/progressive-idx3-ubyte.gz"
 echo "outputs in $OUT"

@@ -23,8 +23,9 @@ public struct BitWriter: Sendable {
         }
     }
 
-    /// Order-0 exponential-Golomb code of n ≥ 0: about 2 log2(n + 1) + 1 bits.
+    /// Order-0 exponential-Golomb code of 0 ≤ n < 2^64 − 1: about 2 log2(n + 1) + 1 bits.
     public mutating func writeExpGolomb(_ n: UInt64) {
+        precondition(n < UInt64.max, "exp-Golomb codes values below 2^64 - 1")
         let v = n &+ 1
         let length = 64 - v.leadingZeroBitCount
         write(0, bits: length - 1)
@@ -33,6 +34,7 @@ public struct BitWriter: Sendable {
 
     /// Signed values through the zigzag map 0, −1, 1, −2, ... → 0, 1, 2, 3, ...
     public mutating func writeSignedExpGolomb(_ n: Int) {
+        precondition(n > Int.min, "signed exp-Golomb codes values above Int.min")
         writeExpGolomb(n >= 0 ? UInt64(n) << 1 : (UInt64(-(n + 1)) << 1) | 1)
     }
 }

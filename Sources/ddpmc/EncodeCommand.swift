@@ -139,6 +139,7 @@ struct DecodeCommand: ParsableCommand {
             let (header, sections, partial, _) = try DDPMFile.decodePrefix(bytes)
             let dir = try model ?? bundledModelDirectory(channels: header.images.first?.channels ?? 1)
             let isProgressive = sections.contains { $0.kind == .progressive } || partial?.kind == .progressive
+                || header.parameters[ProgressiveParameters.chunkBitsKey] != nil
             guard isProgressive else {
                 if self.bytes != nil || step != nil || frames != nil {
                     throw CLIError("\(input) is a lossless file: --bytes, --step and --frames apply to progressive files")
@@ -157,8 +158,10 @@ struct DecodeCommand: ParsableCommand {
             let r = try codec.decode(bytes, stopStep: step, reconstruction: Reconstruction(rawValue: reconstruct)!,
                                      progress: { bar.update($0, $1) }) { t, images in
                 guard let frames else { return }
-                for im in images {
-                    let name = (im.name as NSString).deletingPathExtension
+                for (n, im) in images.enumerated() {
+                    // One image: its own name; an archive: the image's index (names there repeat the file's).
+                    let name = images.count == 1 ? ((im.name as NSString).lastPathComponent as NSString).deletingPathExtension
+                                                 : String(format: "image%05d", n)
                     let path = (frames as NSString).appendingPathComponent(String(format: "%@_t%04d.png", name, t))
                     try AtomicFile.write(try PNGCodec.encode(im.image), to: path)
                 }
@@ -207,6 +210,12 @@ struct InfoCommand: ParsableCommand {
                 object["initial_bits"] = initial
                 object["net_bits_per_dim"] = (Double(data.count * 8) - initial) / Double(max(dims, 1))
             }
+            let progressive = sections.contains { $0.kind == .progressive }
+            if progressive {
+                object["chunk_bits"] = h.parameters[ProgressiveParameters.chunkBitsKey].map { Int($0) }
+                object["slack_bits"] = h.parameters[ProgressiveParameters.slackBitsKey].map { Int($0) }
+                object["lossless_after"] = h.parameters[ProgressiveParameters.losslessAfterKey].map { Int($0) }
+            }
             if let damage { object["damage"] = damage.description }
             if json { try printJSON(object); return }
             print("file:        \(input) (\(data.count) bytes)")
@@ -217,6 +226,10 @@ struct InfoCommand: ParsableCommand {
             if let initial = h.parameters[LosslessParameters.initialBitsKey] {
                 print(String(format: "initial:     %.0f bits; %.4f bits/dim without them", initial,
                              (Double(data.count * 8) - initial) / Double(max(dims, 1))))
+            }
+            if progressive, let cb = h.parameters[ProgressiveParameters.chunkBitsKey],
+               let tStar = h.parameters[ProgressiveParameters.losslessAfterKey] {
+                print("progressive: chunk budget \(Int(cb)) bits, \(tStar > 0 ? "lossless below step \(Int(tStar))" : "lossy (to x̂0 of step 1)")")
             }
             for s in sections { print("section:     \(s.kind), \(s.payload.count) bytes") }
             if let damage { print("damage:      \(damage)") }

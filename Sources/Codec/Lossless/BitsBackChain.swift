@@ -23,6 +23,7 @@ public struct ChainStatistics: Sendable {
     public var idealBits = 0.0
     public var networkSeconds = 0.0
     public var codingSeconds = 0.0
+    public init() {}
 }
 
 /// Where a chain starts when the progressive stream already gave the receiver x_s (design §5):

@@ -20,6 +20,9 @@ public struct ProgressiveParameters: Equatable, Sendable {
     public init() {}
 
     enum Key: UInt8 { case chunkBits = 10, slackBits = 11, losslessAfter = 12 }
+    public static let chunkBitsKey = Key.chunkBits.rawValue
+    public static let slackBitsKey = Key.slackBits.rawValue
+    public static let losslessAfterKey = Key.losslessAfter.rawValue
 }
 
 /// One step of an encode, for rate–distortion accounting.
@@ -160,6 +163,8 @@ public struct ProgressiveCodec: Sendable {
             stream = s.payload
         } else if let partial, partial.kind == .progressive, sections.isEmpty {
             stream = partial.payload
+        } else if header.parameters[ProgressiveParameters.Key.chunkBits.rawValue] != nil {
+            throw ProgressiveError.nothingDecodable(bytes: bytes.count)
         } else if let damage, sections.isEmpty {
             throw damage
         } else {
@@ -205,7 +210,10 @@ public struct ProgressiveCodec: Sendable {
         }) else {
             throw ProgressiveError.nothingDecodable(bytes: bytes.count)
         }
-        let damageText = damage.map { "\($0)" }
+        var damageText = damage.map { "\($0)" }
+        if tStar > 0, state.step == tStar, damageText == nil, !sections.contains(where: { $0.kind == .bitsBack }) {
+            damageText = "the lossless section is missing (the file was cut short after the progressive stream)"
+        }
         // The lossless tail, when the whole file is here and nothing asked to stop early.
         if tStar > 0, state.step == tStar, stopStep == nil, let section = sections.first(where: { $0.kind == .bitsBack }) {
             var lp = LosslessParameters()

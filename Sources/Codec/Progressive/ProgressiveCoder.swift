@@ -1,15 +1,19 @@
 import Diffusion
 import EntropyCoding
 import Numerics
+import Foundation
 import Tensor
 
 /// Progressive coding of the latents x_K, x_{K-1}, ..., x_last by reverse channel coding
 /// (design §5, DDPM Algorithms 3/4): each x_{t} is a sample of q(x_t | x_{t+1}, x_0) sent with
 /// p(x_t | x_{t+1}) as the shared proposal (N(0, I) for x_K), at about KL(q‖p) bits.
 ///
-/// The stream is a FIFO bit stream ordered by step; step t holds, per item in order,
+/// The stream is a FIFO bit stream ordered by step; step t holds one bit, 1 when no item's k_t
+/// changed from k_{t+1} (the rule at high t, where the KL is a fraction of a bit), then per item
+/// in order,
 ///
-///     signed exp-Golomb(k_t − k_{t+1})      k_t = the step's KL in whole bits (side information)
+///     signed exp-Golomb(k_t − k_{t+1})      k_t = the step's KL in whole bits (side information;
+///                                           absent when the step's first bit is 1)
 ///     n_t indices of b_t bits               n_t = max(1, ⌈k_t / chunkBits⌉),
 ///                                           b_t = k_t == 0 ? 0 : ⌈k_t / n_t⌉ + slackBits
 ///
@@ -46,14 +50,17 @@ public struct ProgressiveCoder: Sendable {
         public let bitEnd: Int
         /// Σ over items of KL(q‖p) of this step in bits (encoder only; nil when decoding).
         public let klBits: Double?
-        /// Per item: KL of this step and the bits its record took (encoder only; empty when decoding).
+        /// Per item: KL of this step and the bits its record took, less the step's one shared
+        /// bit (encoder only; empty when decoding).
         public var itemKLBits: [Double] = []
         public var itemStreamBits: [Int] = []
     }
 
-    func layout(k: Int) -> (chunks: Int, bits: Int) {
+    /// Chunks and index bits of a patch of `dims` dimensions whose step KL is k bits. A chunk has
+    /// at least one dimension, so past chunkBits per dimension the chunks' bits grow instead.
+    func layout(k: Int, dims: Int) -> (chunks: Int, bits: Int) {
         if k <= 0 { return (1, 0) }
-        let n = max(1, (k + chunkBits - 1) / chunkBits)
+        let n = min(dims, max(1, (k + chunkBits - 1) / chunkBits))
         return (n, (k + n - 1) / n + slackBits)
     }
 
@@ -120,9 +127,16 @@ public struct ProgressiveCoder: Sendable {
                 let bits = kl / 0.6931471805599453  // ln 2
                 klTotal += bits
                 itemKL.append(bits)
+                guard bits.isFinite, bits < Double(Self.maximumIndexBits * dims) else {
+                    throw ProgressiveError.chunkTooLarge(step: t, bitsPerDimension: bits / Double(dims))
+                }
                 let k = Int(bits.rounded())
-                let (n, b) = layout(k: k)
-                guard b <= Self.maximumIndexBits else { throw ProgressiveError.chunkTooLarge(bits: b) }
+                let (n, b) = layout(k: k, dims: dims)
+                // Chunks of one dimension that still need far more than the budget would take the
+                // encoder 2^b candidates each: refuse rather than run for hours.
+                guard b <= min(Self.maximumIndexBits, chunkBits + 8) else {
+                    throw ProgressiveError.chunkTooLarge(step: t, bitsPerDimension: bits / Double(dims))
+                }
                 plans.append((k, n, b, a, s))
             }
             // Choose every chunk's index (in parallel over items × chunks), then write the step.
@@ -145,11 +159,13 @@ public struct ProgressiveCoder: Sendable {
             var values: [[Double]] = []
             var itemBits: [Int] = []
             var q = 0
+            let unchanged = items.indices.allSatisfy { plans[$0].k == previousK[$0] }
+            writer.write(unchanged ? 1 : 0, bits: 1)
             for j in items.indices {
                 let plan = plans[j]
                 let before = writer.bitCount
                 defer { itemBits.append(writer.bitCount - before) }
-                writer.writeSignedExpGolomb(plan.k - previousK[j])
+                if !unchanged { writer.writeSignedExpGolomb(plan.k - previousK[j]) }
                 previousK[j] = plan.k
                 let indices = Array(chosen[q..<(q + plan.n)]); q += plan.n
                 for i in indices { writer.write(UInt64(i), bits: plan.b) }
@@ -177,13 +193,16 @@ public struct ProgressiveCoder: Sendable {
         for t in stride(from: steps, through: floor, by: -1) {
             let p = proposal(step: t, shapes: shapes, previous: state)
             var values: [[Double]] = []
+            guard let flag = reader.read(bits: 1) else { break }
             var complete = true
             for j in shapes.indices {
-                guard let delta = reader.readSignedExpGolomb() else { complete = false; break }
-                let k = previousK[j] + delta
-                guard k >= 0, k <= 64 * shapes[j].dimensions else { throw ProgressiveError.damaged(step: t) }
+                guard let delta = flag == 1 ? 0 : reader.readSignedExpGolomb() else { complete = false; break }
+                let (k, overflow) = previousK[j].addingReportingOverflow(delta)
+                guard !overflow, k >= 0, k <= Self.maximumIndexBits * shapes[j].dimensions else {
+                    throw ProgressiveError.damaged(step: t)
+                }
                 previousK[j] = k
-                let (n, b) = layout(k: k)
+                let (n, b) = layout(k: k, dims: shapes[j].dimensions)
                 guard b <= Self.maximumIndexBits, n <= shapes[j].dimensions else { throw ProgressiveError.damaged(step: t) }
                 var indices: [Int] = []
                 for _ in 0..<n {
@@ -204,15 +223,16 @@ public struct ProgressiveCoder: Sendable {
 }
 
 public enum ProgressiveError: Error, CustomStringConvertible {
-    case chunkTooLarge(bits: Int)
+    case chunkTooLarge(step: Int, bitsPerDimension: Double)
     case damaged(step: Int)
     case nothingDecodable(bytes: Int)
     case badParameter(String)
 
     public var description: String {
         switch self {
-        case let .chunkTooLarge(bits):
-            return "a chunk would need \(bits) index bits (at most \(ProgressiveCoder.maximumIndexBits)): lower --chunk-bits"
+        case let .chunkTooLarge(step, perDimension):
+            return String(format: "step %d would cost %.1f bits per dimension, more than one-dimension chunks can carry "
+                          + "within the budget (--chunk-bits + 8): the model does not fit these images", step, perDimension)
         case let .damaged(step):
             return "the progressive stream is damaged at step \(step)"
         case let .nothingDecodable(bytes):

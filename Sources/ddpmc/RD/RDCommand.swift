@@ -24,7 +24,7 @@ struct RDCommand: ParsableCommand {
     @Option(help: "KL budget per chunk in bits") var chunkBits = ProgressiveParameters().chunkBits
     @Option(help: "index bits per chunk beyond its KL share") var slackBits = ProgressiveParameters().slackBits
     @Option(help: "use only the first N images of each input") var limit: Int?
-    @Option(help: "steps at which to also measure 'sample' and 'ddim' (comma-separated; default: 4 spread over the chain)")
+    @Option(help: "steps at which to also measure 'sample' and 'ddim' (comma-separated, or none; default: 4 spread over the chain)")
     var reconstructAt: String?
     @Option(help: "classical codecs' CSV to overlay") var classical: String?
     @Option(help: "images in the contact sheet") var sheet = 4
@@ -73,7 +73,8 @@ struct RDCommand: ParsableCommand {
         let originals = images.map { $0.image.pixels }
 
         let extraSteps: [Int] = try reconstructAt.map { list in
-            try list.split(separator: ",").map { s in
+            if list == "none" { return [] }
+            return try list.split(separator: ",").map { s in
                 guard let t = Int(s.trimmingCharacters(in: .whitespaces)), (1...k).contains(t) else {
                     throw CLIError("--reconstruct-at: '\(s)' is not a step in 1...\(k)")
                 }
@@ -86,6 +87,7 @@ struct RDCommand: ParsableCommand {
 
         var p = ProgressiveParameters()
         p.steps = k; p.chunkBits = chunkBits; p.slackBits = slackBits
+        var previousEnd = 0
         var klCum = [Double](repeating: 0, count: images.count)
         var bitsCum = [Double](repeating: 0, count: images.count)
         var rows: [Row] = []
@@ -114,9 +116,12 @@ struct RDCommand: ParsableCommand {
 
         let bar = ProgressLine(label: "rd encode")
         let result = try codec.encode(images, kind: .folder, parameters: p, progress: { bar.update($0, $1) }) { state in
+            // The step's shared flag bit is split evenly between the patches.
+            let shared = Double(state.bitEnd - previousEnd - state.itemStreamBits.reduce(0, +)) / Double(owner.count)
+            previousEnd = state.bitEnd
             for (j, n) in owner.enumerated() {
                 klCum[n] += state.itemKLBits[j]
-                bitsCum[n] += Double(state.itemStreamBits[j])
+                bitsCum[n] += Double(state.itemStreamBits[j]) + shared
             }
             guard recorded(state.step) || sheetSteps.contains(state.step) else { return }
             let planes = Reconstruction.xhat.run(network: net, shapes: shapes, state: state, seed: p.seed)
