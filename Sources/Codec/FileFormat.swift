@@ -16,8 +16,8 @@ public enum FormatError: Error, CustomStringConvertible, Equatable {
         case let .unsupportedVersion(v):
             return "format version \(v) is not supported by this ddpmc (it reads version \(DDPMFile.version))"
         case let .truncated(what, needed, have):
-            return "the file is truncated: the \(what) needs \(needed) bytes, the file has \(have)"
-        case let .corrupted(what): return "the file is corrupted: the \(what) checksum does not match"
+            return "the file is truncated: \(what.hasPrefix("section") ? "" : "the ")\(what) needs \(needed) bytes, the file has \(have)"
+        case let .corrupted(what): return "the file is corrupted: the checksum of \(what.hasPrefix("section") ? "" : "the ")\(what) does not match"
         case let .malformed(why): return "malformed file: \(why)"
         case let .modelMismatch(file, model):
             return "the file was encoded with model weights SHA-256 \(file), but the model given has \(model); "

@@ -56,6 +56,14 @@ final class ProgressLine {
 
     init(label: String) { self.label = label }
 
+    private var open = false
+
+    /// Ends the line when the work stopped before `total` (a prefix decode stops early).
+    func finish() {
+        if open { FileHandle.standardError.write("\n".data(using: .utf8)!) }
+        open = false
+    }
+
     func update(_ done: Int, _ total: Int) {
         let now = Date()
         guard done == total || now.timeIntervalSince(last) > 0.5 else { return }
@@ -64,7 +72,8 @@ final class ProgressLine {
         let eta = done > 0 ? elapsed / Double(done) * Double(total - done) : 0
         let line = String(format: "\r%@ %d/%d  %.0fs elapsed, ETA %.0fs   ", label, done, total, elapsed, eta)
         FileHandle.standardError.write(line.data(using: .utf8)!)
-        if done == total { FileHandle.standardError.write("\n".data(using: .utf8)!) }
+        open = true
+        if done == total { finish() }
     }
 }
 

@@ -166,6 +166,7 @@ struct DecodeCommand: ParsableCommand {
                     try AtomicFile.write(try PNGCodec.encode(im.image), to: path)
                 }
             }
+            bar.finish()
             try ImageSink.write(r.images, as: r.kind, to: output)
             let dims = Double(header.dimensions)
             if json {
