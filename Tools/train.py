@@ -308,7 +308,7 @@ def main(argv=None):
         torch.set_rng_state(st["torch_rng"])
         step, wall, epoch, pos, images_seen = st["step"], st["wall"], st["epoch"], st["pos"], st["images_seen"]
         val_history = st.get("val_history", [])
-        print(f"resumed {state_path} at step {step} ({wall / 3600:.2f} h)", file=sys.stderr)
+        print(f"resumed {os.path.relpath(state_path, ROOT)} at step {step} ({wall / 3600:.2f} h)", file=sys.stderr)
 
     vt = variance_type_for(objective)
     n_params = sum(p.numel() for p in model.parameters())
