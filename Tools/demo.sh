@@ -28,9 +28,12 @@ echo "== the variational bound on the same images (the rate the coder achieves, 
 $BIN bound "$DATA" --limit "$N"
 echo "== progressive: encode the first image so that any prefix of the file decodes to a preview"
 $BIN encode "$DATA" --limit 1 --progressive --lossless-after 5 -o "$OUT/progressive.ddpm"
-SIZE=$(stat -c %s "$OUT/progressive.ddpm")
-for FRACTION in 4 2; do
-  $BIN decode "$OUT/progressive.ddpm" --bytes $((SIZE / FRACTION)) -o "$OUT/preview-1of$FRACTION-idx3-ubyte.gz"
+for STEP in 50 20; do
+  $BIN decode "$OUT/progressive.ddpm" --step $STEP -o "$OUT/preview-step$STEP-idx3-ubyte.gz"
 done
+SIZE=$(stat -c %s "$OUT/progressive.ddpm")
+echo "-- the first quarter of the file, as if the transfer had stopped there:"
+$BIN decode "$OUT/progressive.ddpm" --bytes $((SIZE / 4)) -o "$OUT/preview-quarter-idx3-ubyte.gz"
+echo "-- the whole file:"
 $BIN decode "$OUT/progressive.ddpm" -o "$OUT/progressive-idx3-ubyte.gz"
 echo "outputs in $OUT"
