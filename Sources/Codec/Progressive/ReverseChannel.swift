@@ -16,19 +16,22 @@ public enum ReverseChannel {
         return UInt64(step) << 48 | UInt64(item) << 24 | UInt64(chunk)
     }
 
+    /// One Philox block of (seed, stream): four words, each two 16-bit quantized-normal levels.
+    @inline(__always)
+    static func levels(seed: UInt64, stream: UInt64, block: UInt64) -> SIMD4<UInt32> {
+        let r = Philox4x32.block(counter: (UInt32(truncatingIfNeeded: block), UInt32(truncatingIfNeeded: block >> 32),
+                                           UInt32(truncatingIfNeeded: stream), UInt32(truncatingIfNeeded: stream >> 32)),
+                                 key: (UInt32(truncatingIfNeeded: seed), UInt32(truncatingIfNeeded: seed >> 32)))
+        return SIMD4<UInt32>(r.0, r.1, r.2, r.3)
+    }
+
     /// The z vector (count values) of candidate `index` in `stream`.
-    @inlinable
     public static func candidate(seed: UInt64, stream: UInt64, index: Int, count: Int, into z: inout [Double]) {
         let table = QuantizedNormal.shared.values
         let blocks = (count + 7) / 8
-        let key = (UInt32(truncatingIfNeeded: seed), UInt32(truncatingIfNeeded: seed >> 32))
         var d = 0
         for b in 0..<blocks {
-            let block = UInt64(index) * UInt64(blocks) + UInt64(b)
-            let r = Philox4x32.block(counter: (UInt32(truncatingIfNeeded: block), UInt32(truncatingIfNeeded: block >> 32),
-                                               UInt32(truncatingIfNeeded: stream), UInt32(truncatingIfNeeded: stream >> 32)),
-                                     key: key)
-            let words = SIMD4<UInt32>(r.0, r.1, r.2, r.3)
+            let words = levels(seed: seed, stream: stream, block: UInt64(index) * UInt64(blocks) + UInt64(b))
             for w in 0..<4 {
                 let word = words[w]
                 if d < count { z[d] = table[Int(word & 0xFFFF)]; d += 1 }
@@ -47,18 +50,13 @@ public enum ReverseChannel {
         let m = a.count
         let table = QuantizedNormal.shared.values
         let blocks = (m + 7) / 8
-        let key = (UInt32(truncatingIfNeeded: seed), UInt32(truncatingIfNeeded: seed >> 32))
         var logWeights = [Double](repeating: 0, count: n)
         var best = -Double.infinity
         for i in 0..<n {
             var total = 0.0
             var d = 0
             for b in 0..<blocks {
-                let block = UInt64(i) * UInt64(blocks) + UInt64(b)
-                let r = Philox4x32.block(counter: (UInt32(truncatingIfNeeded: block), UInt32(truncatingIfNeeded: block >> 32),
-                                                   UInt32(truncatingIfNeeded: stream), UInt32(truncatingIfNeeded: stream >> 32)),
-                                         key: key)
-                let words = SIMD4<UInt32>(r.0, r.1, r.2, r.3)
+                let words = levels(seed: seed, stream: stream, block: UInt64(i) * UInt64(blocks) + UInt64(b))
                 for w in 0..<4 {
                     let word = words[w]
                     if d < m {
