@@ -127,6 +127,8 @@ def main(argv=None):
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--per-t", help="write the mean per-t terms (bits/dim) to this .npy")
     a = ap.parse_args(argv)
+    if a.terms is not None and a.terms < 2:
+        ap.error("--terms must be at least 2 (the decoder step and one more)")
     if a.threads:
         torch.set_num_threads(a.threads)
     import prepare_data

@@ -18,6 +18,11 @@ Noise: eps for image n at (original, 1-based) timestep t is Philox4x32-10 with k
 indexed by the sub-pixel's HWC position in the whole image. `--noise FILE` reads the eps that
 `ddpmc bound --dump-noise FILE` wrote instead (float64 [steps, sum of D], images concatenated).
 
+--terms K (Sources/Diffusion/StepStrata.swift): an unbiased stratified estimate of the sum over steps, the
+strata of Tools/diffusion.py's geometric_strata; image n draws t = a + floor(width * r / 2^32) in stratum j, r the
+first word of the Philox4x32 block (j, 0, stream lo, stream hi), stream = n << 32 (t = 0: no noise stream);
+the term counts width times.
+
 Tiling (docs/TILING.md): patches of the model's sample_size from the top-left, x_t edge-replicated past the
 image, only real pixels counted.
 
@@ -144,6 +149,18 @@ def noise_stream(image, t):
     return (image << 32) | t
 
 
+def stratum_draws(strata, seed, image):
+    """[(t, weight)] of `image`, one per stratum, as StepStrata.draws."""
+    stream = noise_stream(image, 0)
+    j = np.arange(len(strata), dtype=np.uint64)
+    r0, _, _, _ = philox4x32(j, np.zeros_like(j), np.uint64(stream & 0xFFFFFFFF), np.uint64(stream >> 32), seed)
+    out = []
+    for k, (a, b) in enumerate(strata):
+        width = b - a + 1
+        out.append((a, 1) if width == 1 else (a + int((int(r0[k]) * width) >> 32), width))
+    return out
+
+
 # ------------------------------------------------------------------------------------------- terms
 def normal_kl(m1, lv1, m2, lv2):
     return 0.5 * (-1.0 + lv2 - lv1 + torch.exp(lv1 - lv2) + (m1 - m2) ** 2 * torch.exp(-lv2))
@@ -212,9 +229,10 @@ def patches_of(h, w, ph, pw):
 # ------------------------------------------------------------------------------------------- bound
 @torch.no_grad()
 def bound(model_dir, images, steps=None, seed=0, batch=64, clip=None, clip_decoder=False, noise_file=None,
-          progress=False, overrides=None, record=None):
+          progress=False, overrides=None, record=None, terms=None):
     """Per-image bound of `images` [(name, uint8 HWC)]; `overrides` replaces scheduler_config.json fields;
-    `record` (a list) receives each step's network output for all patches, float32 NHWC [P, H, W, C']."""
+    `record` (a list) receives each step's network output for all patches, float32 NHWC [P, H, W, C'];
+    `terms`: stratified estimate from <= terms steps per image (None: every step)."""
     from diffusers import UNet2DModel
     model = UNet2DModel.from_pretrained(model_dir).eval()
     with open(os.path.join(model_dir, "scheduler_config.json")) as f:
@@ -237,22 +255,39 @@ def bound(model_dir, images, steps=None, seed=0, batch=64, clip=None, clip_decod
         raise SystemExit(f"{noise_file}: shape {noise.shape}, expected {(K, offsets[-1])}")
     x0s = [torch.from_numpy(img.astype(np.float64) * 2.0 / 255.0 - 1.0) for _, img in images]
     levels = [torch.from_numpy(img.astype(np.int64)) for _, img in images]
-    jobs = [(n, y, x) for n, (_, img) in enumerate(images) for (y, x) in patches_of(img.shape[0], img.shape[1], ph, pw)]
+    weights = np.ones((len(images), K))
+    if terms is not None and terms < K:
+        if record is not None or noise is not None:
+            raise SystemExit("--terms needs every step's noise and output; drop --noise")
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        from diffusion import geometric_strata
+        strata = geometric_strata(K, terms)
+        weights[:] = 0
+        for n in range(len(images)):
+            for t_draw, w in stratum_draws(strata, seed, n):
+                weights[n, t_draw - 1] += w
+    all_jobs = [(n, y, x) for n, (_, img) in enumerate(images)
+                for (y, x) in patches_of(img.shape[0], img.shape[1], ph, pw)]
     nats = np.zeros((len(images), K))
     t0 = time.time()
     for i in range(K):
         t = s.timestep_map[i]
-        xts, padded = [], []
+        jobs = [job for job in all_jobs if weights[job[0], i] > 0]
+        if not jobs:
+            continue
+        xts, padded = {}, {}
         for n, (_, img) in enumerate(images):
+            if weights[n, i] == 0:
+                continue
             if noise is not None:
                 eps = np.array(noise[i, offsets[n]:offsets[n + 1]], dtype=np.float64)
             else:
                 eps = standard_normal(seed, noise_stream(n, t + 1), img.size)
             xt = s.sqrt_abar[i] * x0s[n] + math.sqrt(1.0 - s.abar[i]) * torch.from_numpy(eps.reshape(img.shape))
-            xts.append(xt)
+            xts[n] = xt
             h, w = img.shape[:2]
             H, W = -(-h // ph) * ph, -(-w // pw) * pw
-            padded.append(np.pad(xt.numpy(), ((0, H - h), (0, W - w), (0, 0)), mode="edge"))
+            padded[n] = np.pad(xt.numpy(), ((0, H - h), (0, W - w), (0, 0)), mode="edge")
         step_out = []
         for b0 in range(0, len(jobs), batch):
             chunk = jobs[b0:b0 + batch]
@@ -283,6 +318,7 @@ def bound(model_dir, images, steps=None, seed=0, batch=64, clip=None, clip_decod
             print(f"\rstep {i + 1}/{K}  {el:.0f}s  eta {el / (i + 1) * (K - i - 1):.0f}s", end="", file=sys.stderr)
     if progress:
         print(file=sys.stderr)
+    nats *= weights
     results = []
     for n, (name, img) in enumerate(images):
         scale = 1.0 / (img.size * LN2)
@@ -295,7 +331,7 @@ def bound(model_dir, images, steps=None, seed=0, batch=64, clip=None, clip_decod
     totals = np.array([r["bits_per_dim"] for r in results])
     se = float(totals.std(ddof=1) / math.sqrt(len(totals))) if len(totals) > 1 else None
     per_step = (nats / (np.array(dims)[:, None] * LN2)).mean(axis=0)
-    return dict(model=model_dir, steps=K, mean_bits_per_dim=float(totals.mean()), stderr=se, images=results,
+    return dict(model=model_dir, steps=K, terms_per_image=int((weights[0] > 0).sum()), mean_bits_per_dim=float(totals.mean()), stderr=se, images=results,
                 per_step=per_step.tolist(), timesteps=s.timestep_map, seconds=time.time() - t0)
 
 
@@ -311,14 +347,21 @@ def main(argv=None):
     ap.add_argument("--override", default="{}", help='scheduler_config.json fields to replace, as JSON, '
                     'e.g. \'{"variance_type": "fixed_small"}\'')
     ap.add_argument("--noise", help="eps from `ddpmc bound --dump-noise` instead of regenerating it")
+    ap.add_argument("--terms", type=int, default=None, help="stratified estimate from <= K terms per image "
+                    "(the same t as `ddpmc bound --terms K`)")
+    ap.add_argument("--limit", type=int, default=None, help="only the first N images")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args(argv)
     torch.set_num_threads(a.threads)
     images = [item for p in a.inputs for item in load_images(p)]
+    if a.limit is not None:
+        images = images[:a.limit]
+    if a.terms is not None and a.terms < 2:
+        raise SystemExit("--terms must be at least 2 (the decoder step and one more)")
     clip = None if a.clip == "config" else a.clip == "yes"
     r = bound(a.model, images, a.steps, a.seed, a.batch, clip, a.clip_decoder, a.noise, progress=not a.json,
-              overrides=json.loads(a.override))
+              overrides=json.loads(a.override), terms=a.terms)
     if a.json:
         r = {k: v for k, v in r.items() if k not in ("per_step", "timesteps")}
         print(json.dumps(r, indent=2))

@@ -152,12 +152,13 @@ def prior_bpd(s, x0):
 
 def geometric_strata(T, K):
     """Split t = 1..T into at most K contiguous strata whose widths grow geometrically (singletons at low t,
-    where the bound's terms are largest). Returns a list of (first_t, last_t), 1-based inclusive."""
+    where the bound's terms are largest). Returns a list of (first_t, last_t), 1-based inclusive.
+    The same strata as Sources/Diffusion/StepStrata.swift."""
     if K >= T:
         return [(t, t) for t in range(1, T + 1)]
     edges = np.geomspace(1, T + 1, K + 1)
-    b = [1]
-    for e in edges[1:]:
+    b = [1, 2]  # the decoder step t = 1 is always a stratum of its own, so L_0 is never weighted
+    for e in edges[2:]:
         nb = max(b[-1] + 1, int(round(e)))
         b.append(min(nb, T + 1))
         if b[-1] == T + 1:

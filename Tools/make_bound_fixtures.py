@@ -73,6 +73,9 @@ CASES = [
          clip_decoder=True),
     dict(id="cifar-scaled-linear", name="cifar10-narrow fixed_large (F16 weights), scaled_linear 0.0001..0.02, 6 steps",
          model="cifar10-narrow", inputs=["rgb32.npy"], first=1, steps=6, overrides=dict(beta_schedule="scaled_linear")),
+    dict(id="plain-terms-tiling", name="gray28-plain stratified estimate: 12 terms of the full T = 1000 chain, "
+         "two 28x28 images and a tiled 20x24, seed 3", model="gray28-plain", inputs=["fmnist3.npy", "gray20x24.npy"],
+         first=None, steps=None, terms=12, seed=3),
     dict(id="learned-range-100", name="learned-var learned_range, two 32x32 crops, respaced to 100 steps",
          model="learned-var", inputs=["rgb32.npy"], steps=100, slow=True),
     dict(id="plain-full", name="gray28-plain full T = 1000 chain, one image", model="gray28-plain",
@@ -106,12 +109,15 @@ def run_case(c, replay=False):
     model = os.path.join(ROOT, "Fixtures", "unet", c["model"])
     record = [] if replay else None
     r = R.bound(model, images, steps=c.get("steps"), seed=c.get("seed", 0), clip=c.get("clip"),
-                clip_decoder=c.get("clip_decoder", False), overrides=c.get("overrides"), record=record)
+                clip_decoder=c.get("clip_decoder", False), overrides=c.get("overrides"), record=record,
+                terms=c.get("terms"))
     out = dict(id=c["id"], name=c["name"], model=f"Fixtures/unet/{c['model']}",
                inputs=[f"Fixtures/bound/{p}" for p in c["inputs"]], first=c.get("first"), steps=r["steps"],
                respace=c.get("steps") is not None, seed=c.get("seed", 0), scheduler_overrides=c.get("overrides", {}),
                clip=c.get("clip"), clip_decoder=c.get("clip_decoder", False), slow=c.get("slow", False),
                mean_bits_per_dim=r["mean_bits_per_dim"], images=r["images"], model_timesteps=r["timesteps"])
+    if c.get("terms"):
+        out["terms"] = c["terms"]
     if r["steps"] <= 100:
         out["per_step"] = r["per_step"]
     if replay:
@@ -131,6 +137,20 @@ def noise_checks():
     return out
 
 
+def strata_checks():
+    """StepStrata's ranges and draws, from Tools/diffusion.py and the NumPy Philox."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from diffusion import geometric_strata
+    out = []
+    for steps, terms, seed, image in [(1000, 100, 0, 0), (1000, 12, 3, 2), (100, 20, 9, 17), (1000, 2, 1, 5),
+                                      (10, 3, 2 ** 63 + 5, 1), (50, 49, 0, 3), (7, 7, 0, 0)]:
+        strata = geometric_strata(steps, terms)
+        draws = R.stratum_draws(strata, seed, image)
+        out.append(dict(steps=steps, terms=terms, seed=str(seed), image=image,
+                        ranges=[list(r) for r in strata], draws=[list(d) for d in draws]))
+    return out
+
+
 def main():
     torch.set_num_threads(1)
     make_images()
@@ -141,7 +161,7 @@ def main():
     import diffusers
     doc = dict(generator="Tools/make_bound_fixtures.py (Tools/bound_reference.py)",
                versions=dict(torch=torch.__version__, diffusers=diffusers.__version__, numpy=np.__version__),
-               tolerance_bits_per_dim=1e-4, noise=noise_checks(), cases=cases)
+               tolerance_bits_per_dim=1e-4, noise=noise_checks(), strata=strata_checks(), cases=cases)
     with open(os.path.join(OUT, "reference.json"), "w") as f:
         json.dump(doc, f, indent=1)
         f.write("\n")

@@ -20,12 +20,15 @@ public struct BoundEvaluator: Sendable {
     public let process: ReverseProcess
     public var seed: UInt64
     public var batchSize: Int
+    /// nil: every step's term (the exact sum); otherwise the stratified estimate of StepStrata.
+    public let strata: StepStrata?
 
     public var schedule: NoiseSchedule { process.schedule }
 
-    /// `steps`: respace to K steps (nil = the model's full schedule). `clipDenoised`: clip x^_0
-    /// for t >= 2 (nil = the scheduler config's clip_sample).
-    public init(model: DiffusionModel, steps: Int? = nil, seed: UInt64 = 0, batchSize: Int = 64,
+    /// `steps`: respace to K steps (nil = the model's full schedule). `terms`: estimate the sum
+    /// over steps from at most this many stratified terms per image (nil = all K). `clipDenoised`:
+    /// clip x^_0 for t >= 2 (nil = the scheduler config's clip_sample).
+    public init(model: DiffusionModel, steps: Int? = nil, terms: Int? = nil, seed: UInt64 = 0, batchSize: Int = 64,
                 clipDenoised: Bool? = nil, clipDecoder: Bool = false) throws(DiffusionError) {
         guard batchSize >= 1 else { throw .invalidArgument(detail: "the batch size must be at least 1, got \(batchSize)") }
         var schedule = model.schedule
@@ -36,18 +39,51 @@ public struct BoundEvaluator: Sendable {
                                       clipDecoder: clipDecoder, clipRange: model.scheduler.clipSampleRange)
         self.seed = seed
         self.batchSize = batchSize
+        if let terms, terms < schedule.count {
+            self.strata = try StepStrata(steps: schedule.count, terms: terms)
+        } else {
+            self.strata = nil
+        }
     }
+
+    /// Terms evaluated per image: the steps, or the strata of an estimate.
+    public var termsPerImage: Int { strata?.ranges.count ?? schedule.count }
 
     /// Network calls `evaluate` makes for these images (for progress totals).
     public func networkCalls(for images: [PixelImage]) -> Int {
-        schedule.count * chunkCount(images)
+        let patches = images.reduce(0) {
+            $0 + PatchTiling(height: $1.height, width: $1.width, patchHeight: model.patchHeight,
+                             patchWidth: model.patchWidth).count
+        }
+        return (patches * termsPerImage + batchSize - 1) / batchSize
+    }
+
+    /// One term of the bound: image `image`'s L at step index `step` (= t - 1), counted `weight` times.
+    struct Term {
+        var image: Int
+        var step: Int
+        var weight: Double
+    }
+
+    /// The terms to evaluate, ordered by step (strata) and image within a step.
+    func termList(imageCount: Int) -> [Term] {
+        guard let strata else {
+            return (0..<schedule.count).flatMap { i in (0..<imageCount).map { Term(image: $0, step: i, weight: 1) } }
+        }
+        let draws = (0..<imageCount).map { strata.draws(seed: seed, image: $0) }
+        return strata.ranges.indices.flatMap { j in
+            (0..<imageCount).map { Term(image: $0, step: draws[$0][j].step - 1, weight: Double(draws[$0][j].weight)) }
+        }
     }
 
     /// The bound of every image. `progress(done, total)` is called after each network call;
-    /// `noise(step, image, eps)` sees the eps used for each image at step index i = t - 1,
-    /// steps in increasing order, images in order within a step. `network` replaces the model's
-    /// U-Net (tests replay another implementation's outputs through it, to check the bound's
-    /// arithmetic apart from the network's float32 round-off).
+    /// `noise(step, image, eps)` sees the eps used for each term, in the order of the terms (for
+    /// the exact sum: steps in increasing order, images in order within a step). `network`
+    /// replaces the model's U-Net (tests replay another implementation's outputs through it, to
+    /// check the bound's arithmetic apart from the network's float32 round-off).
+    ///
+    /// Patches of consecutive terms share network calls of `batchSize` patches, each patch with
+    /// its own timestep.
     public func evaluate(_ images: [PixelImage],
                          progress: ((_ done: Int, _ total: Int) -> Void)? = nil,
                          noise: ((_ step: Int, _ image: Int, _ eps: [Double]) -> Void)? = nil,
@@ -62,9 +98,9 @@ public struct BoundEvaluator: Sendable {
         let tilings = images.map {
             PatchTiling(height: $0.height, width: $0.width, patchHeight: model.patchHeight, patchWidth: model.patchWidth)
         }
-        let jobs = tilings.enumerated().flatMap { n, tiling in (0..<tiling.count).map { (image: n, patch: $0) } }
         let x0 = images.map(\.modelValues)
-        let k = schedule.count
+        let terms = termList(imageCount: images.count)
+        let jobs = terms.indices.flatMap { term in (0..<tilings[terms[term].image].count).map { (term: term, patch: $0) } }
         let totalCalls = networkCalls(for: images)
         var calls = 0
 
@@ -72,40 +108,44 @@ public struct BoundEvaluator: Sendable {
         let scales = images.map { 1 / (Double($0.dimensions) * ln2) }
         var decoderNats = [Double](repeating: 0, count: images.count)
         var diffusionNats = [Double](repeating: 0, count: images.count)
-        var stepMeans = [Double](repeating: 0, count: k)
-        for i in 0..<k {
-            let t = schedule.modelTimesteps[i]
-            var xt: [[Double]] = []
-            xt.reserveCapacity(images.count)
-            for n in images.indices {
+        var stepMeans = [Double](repeating: 0, count: schedule.count)
+        // x_t of the terms whose patches are in flight, and their partial sums.
+        var xt: [Int: [Double]] = [:]
+        var termNats: [Int: Double] = [:]
+        var start = 0
+        while start < jobs.count {
+            let chunk = Array(jobs[start..<Swift.min(start + batchSize, jobs.count)])
+            for job in chunk where xt[job.term] == nil {
+                let term = terms[job.term], n = term.image
                 var eps = [Double](repeating: 0, count: images[n].dimensions)
-                ForwardNoise.fill(&eps, seed: seed, image: n, timestep: t + 1)
-                noise?(i, n, eps)
-                let a = schedule.sqrtAlphasCumprod[i], b = (1 - schedule.alphasCumprod[i]).squareRoot()
-                xt.append((0..<eps.count).map { a * x0[n][$0] + b * eps[$0] })
+                ForwardNoise.fill(&eps, seed: seed, image: n, timestep: schedule.modelTimesteps[term.step] + 1)
+                noise?(term.step, n, eps)
+                let a = schedule.sqrtAlphasCumprod[term.step], b = (1 - schedule.alphasCumprod[term.step]).squareRoot()
+                xt[job.term] = (0..<eps.count).map { a * x0[n][$0] + b * eps[$0] }
             }
-            var stepNats = [Double](repeating: 0, count: images.count)
-            var start = 0
-            while start < jobs.count {
-                let chunk = jobs[start..<Swift.min(start + batchSize, jobs.count)]
-                let nats = terms(step: i, chunk: Array(chunk), tilings: tilings, images: images, x0: x0, xt: xt,
-                                 network: network)
-                for (j, job) in chunk.enumerated() { stepNats[job.image] += nats[j] }
-                start += chunk.count
-                calls += 1
-                progress?(calls, totalCalls)
+            let nats = self.terms(chunk: chunk.map { (step: terms[$0.term].step, image: terms[$0.term].image, patch: $0.patch) },
+                                  tilings: tilings, images: images, x0: x0, xt: chunk.map { xt[$0.term]! }, network: network)
+            for (j, job) in chunk.enumerated() {
+                termNats[job.term, default: 0] += nats[j]
+                guard job.patch == tilings[terms[job.term].image].count - 1 else { continue }
+                // The term's last patch: fold it into its image.
+                let term = terms[job.term], n = term.image
+                let sum = termNats.removeValue(forKey: job.term)! * term.weight
+                xt[job.term] = nil
+                if term.step == 0 { decoderNats[n] += sum } else { diffusionNats[n] += sum }
+                stepMeans[term.step] += sum * scales[n] / Double(images.count)
             }
-            for n in images.indices {
-                if i == 0 { decoderNats[n] = stepNats[n] } else { diffusionNats[n] += stepNats[n] }
-                stepMeans[i] += stepNats[n] * scales[n] / Double(images.count)
-            }
+            start += chunk.count
+            calls += 1
+            progress?(calls, totalCalls)
         }
 
         let results = images.indices.map { n in
             ImageBound(name: images[n].name, dimensions: images[n].dimensions, prior: priorNats(x0[n]) * scales[n],
                        diffusion: diffusionNats[n] * scales[n], decoder: decoderNats[n] * scales[n])
         }
-        return BoundReport(images: results, stepMeans: stepMeans, modelTimesteps: schedule.modelTimesteps)
+        return BoundReport(images: results, stepMeans: stepMeans, modelTimesteps: schedule.modelTimesteps,
+                           termsPerImage: termsPerImage)
     }
 
     /// L_T in nats: every sub-pixel's KL(N(sqrt(abar_K) x_0, 1 - abar_K) || N(0, 1)).
@@ -116,28 +156,19 @@ public struct BoundEvaluator: Sendable {
         return x0.reduce(0.0) { $0 + GaussianTerms.klToStandardNormal(mean: a * $1, logVariance: logVariance) }
     }
 
-    private func chunkCount(_ images: [PixelImage]) -> Int {
-        let patches = images.reduce(0) {
-            $0 + PatchTiling(height: $1.height, width: $1.width, patchHeight: model.patchHeight,
-                             patchWidth: model.patchWidth).count
-        }
-        return (patches + batchSize - 1) / batchSize
-    }
-
-    /// One network call over a chunk of patches at step index i; returns each patch's summed
-    /// term (nats) over its real sub-pixels.
-    private func terms(step i: Int, chunk: [(image: Int, patch: Int)], tilings: [PatchTiling],
+    /// One network call over a chunk of patches (each at its own step index); returns each
+    /// patch's summed term (nats) over its real sub-pixels. `xt[j]` is x_t of patch j's image.
+    private func terms(chunk: [(step: Int, image: Int, patch: Int)], tilings: [PatchTiling],
                        images: [PixelImage], x0: [[Double]], xt: [[Double]],
                        network: ((FeatureMap, [Double]) -> FeatureMap)?) -> [Double] {
         let c = model.channels, ph = model.patchHeight, pw = model.patchWidth
         let patchSize = ph * pw * c
         var input = [Float](repeating: 0, count: chunk.count * patchSize)
         for (j, job) in chunk.enumerated() {
-            tilings[job.image].extract(job.patch, from: xt[job.image], channels: c, into: &input, at: j * patchSize)
+            tilings[job.image].extract(job.patch, from: xt[j], channels: c, into: &input, at: j * patchSize)
         }
-        let t = Double(schedule.modelTimesteps[i])
         let sample = FeatureMap(batch: chunk.count, height: ph, width: pw, channels: c, data: input)
-        let timesteps = [Double](repeating: t, count: chunk.count)
+        let timesteps = chunk.map { Double(schedule.modelTimesteps[$0.step]) }
         let output = network?(sample, timesteps) ?? model.network(sample, timesteps: timesteps)
         precondition(output.batch == chunk.count && output.height == ph && output.width == pw
                      && output.channels == model.network.config.outChannels, "Bound: the network output has the wrong shape")
@@ -148,12 +179,12 @@ public struct BoundEvaluator: Sendable {
             nats.withUnsafeMutableBufferPointer { result in
                 parallelRanges(chunk.count) { range in
                     for j in range {
-                        let job = chunk[j]
+                        let job = chunk[j], i = job.step
                         let tiling = tilings[job.image]
                         let (y0, x0p) = tiling.origin(job.patch)
                         let (rh, rw) = tiling.realSize(job.patch)
                         let levels = images[job.image].levels
-                        let clean = x0[job.image], noisy = xt[job.image]
+                        let clean = x0[job.image], noisy = xt[j]
                         var sum = 0.0
                         for py in 0..<rh {
                             for px in 0..<rw {

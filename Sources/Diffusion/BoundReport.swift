@@ -21,6 +21,10 @@ public struct BoundReport: Equatable, Sendable {
     public var stepMeans: [Double]
     /// The network timestep of each step (the original index, also for a respaced chain).
     public var modelTimesteps: [Int]
+    /// Terms evaluated per image: the number of steps for the exact sum, fewer for a stratified
+    /// estimate (StepStrata), whose `stepMeans` then hold each drawn term times its stratum's
+    /// width at the step drawn (still summing to `mean` with the prior).
+    public var termsPerImage: Int
 
     public var priorMean: Double { Self.average(images.map(\.prior)) }
     public var diffusionMean: Double { Self.average(images.map(\.diffusion)) }
@@ -28,7 +32,11 @@ public struct BoundReport: Equatable, Sendable {
     /// Mean of the per-image totals (every image weighs the same, whatever its size).
     public var mean: Double { Self.average(images.map(\.total)) }
 
-    /// Standard error of `mean` (sample standard deviation / sqrt(N)); nil for one image.
+    /// Whether the sum over steps is a stratified estimate rather than every term.
+    public var isEstimate: Bool { termsPerImage < stepMeans.count }
+
+    /// Standard error of `mean` (sample standard deviation / sqrt(N)); nil for one image. For an
+    /// estimate it includes the sampling of t (each image's draws are independent).
     public var standardError: Double? {
         let n = images.count
         guard n > 1 else { return nil }

@@ -15,7 +15,9 @@ final class BoundCLITests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stderr.contains("ETA"), "progress goes to stderr")
         let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
-        XCTAssertEqual(Set(json.keys), ["model", "steps", "mean_bits_per_dim", "stderr", "images"])
+        XCTAssertEqual(Set(json.keys), ["model", "steps", "terms_per_image", "estimate", "mean_bits_per_dim", "stderr", "images"])
+        XCTAssertEqual(json["terms_per_image"] as? Int, 4)
+        XCTAssertEqual(json["estimate"] as? Bool, false)
         XCTAssertEqual(json["steps"] as? Int, 4)
         XCTAssertEqual(json["model"] as? String, fixture("Fixtures/unet/gray28-plain"))
         let images = try XCTUnwrap(json["images"] as? [[String: Any]])
@@ -53,6 +55,21 @@ final class BoundCLITests: XCTestCase {
         XCTAssertTrue(human.stdout.contains("prior") && human.stdout.contains("decoder"))
     }
 
+    func testStratifiedEstimateIsReportedAsOne() throws {
+        let r = try CLI.run(["bound", fixture("Fixtures/bound/fmnist3.npy"), "--model", fixture("Fixtures/unet/gray28-plain"),
+                             "--steps", "30", "--terms", "6", "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(json["terms_per_image"] as? Int, 6)
+        XCTAssertEqual(json["estimate"] as? Bool, true)
+        XCTAssertEqual(json["steps"] as? Int, 30)
+        let human = try CLI.run(["bound", fixture("Fixtures/bound/fmnist3.npy"), "--model", fixture("Fixtures/unet/gray28-plain"),
+                                 "--steps", "30", "--terms", "6"])
+        XCTAssertEqual(human.status, 0, human.stderr)
+        XCTAssertTrue(human.stdout.contains("stratified estimate: 6 of 30 terms"), human.stdout)
+        XCTAssertTrue(human.stdout.contains(String(format: "mean %.5f", json["mean_bits_per_dim"] as! Double)), human.stdout)
+    }
+
     func testTiledImagesAndDefaultModel() throws {
         // 40x36 gray: four patches of the 28x28 model; the default gray model is the bundled fmnist28.
         let defaultModel = fixture("Fixtures/models/fmnist28")
@@ -83,6 +100,9 @@ final class BoundCLITests: XCTestCase {
                   mentioning: ["scheduler_config.json"])
         try fails([fixture("Fixtures/bound/fmnist3.npy"), "--model", gray, "--steps", "0"], mentioning: ["respace"])
         try fails([fixture("Fixtures/bound/fmnist3.npy"), fixture("Fixtures/bound/rgb32.npy")], mentioning: ["mix gray and RGB"])
+        try fails([fixture("Fixtures/bound/fmnist3.npy"), "--model", gray, "--terms", "1"], mentioning: ["at least 2 terms"])
+        try fails([fixture("Fixtures/bound/fmnist3.npy"), "--model", gray, "--terms", "5", "--per-step", "x.csv"],
+                  mentioning: ["--terms", "--per-step"])
         let tmp = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: tmp) }
         try fails([tmp.path, "--model", gray], mentioning: ["no .png files"])

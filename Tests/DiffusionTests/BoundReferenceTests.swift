@@ -38,9 +38,19 @@ final class BoundReferenceTests: XCTestCase {
             let model_timesteps: [Int]
             let per_step: [Double]?
             let replay: String?
+            let terms: Int?
+        }
+        struct Strata: Decodable {
+            let steps: Int
+            let terms: Int
+            let seed: String
+            let image: Int
+            let ranges: [[Int]]
+            let draws: [[Int]]
         }
         let tolerance_bits_per_dim: Double
         let noise: [Noise]
+        let strata: [Strata]
         let cases: [Case]
     }
 
@@ -72,11 +82,24 @@ final class BoundReferenceTests: XCTestCase {
         }
     }
 
+    /// The stratified estimate's strata and per-image draws of t match Tools/diffusion.py and the NumPy Philox.
+    func testStepStrataMatchThePythonTools() throws {
+        let checks = try reference().strata
+        XCTAssertGreaterThanOrEqual(checks.count, 5)
+        for c in checks {
+            let strata = try StepStrata(steps: c.steps, terms: c.terms)
+            XCTAssertEqual(strata.ranges.map { [$0.lowerBound, $0.upperBound] }, c.ranges, "\(c.steps) steps, \(c.terms) terms")
+            let draws = strata.draws(seed: try XCTUnwrap(UInt64(c.seed)), image: c.image)
+            XCTAssertEqual(draws.map { [$0.step, $0.weight] }, c.draws, "\(c.steps) steps, \(c.terms) terms, image \(c.image)")
+        }
+    }
+
     func testBoundMatchesPyTorchEndToEnd() throws {
         let ref = try reference()
         let slow = ProcessInfo.processInfo.environment["DDPMC_SLOW_TESTS"] == "1"
         let cases = ref.cases.filter { $0.replay == nil && (slow || !$0.slow) }
-        XCTAssertGreaterThanOrEqual(cases.count, 6)
+        XCTAssertGreaterThanOrEqual(cases.count, 7)
+        XCTAssertTrue(cases.contains { $0.terms != nil }, "a stratified case")
         for c in cases {
             try check(c, tolerance: { _ in ref.tolerance_bits_per_dim })
         }
@@ -88,17 +111,27 @@ final class BoundReferenceTests: XCTestCase {
         for c in cases {
             let stored = try SafeTensors(path: fixturePath(try XCTUnwrap(c.replay))).tensors
             var seen = Set<Double>()
+            // The evaluator sends the patches of all steps in order (step-major), in chunks that may
+            // span steps: patch k of the run is patch k mod P of step k / P.
+            let patchesPerStep = try XCTUnwrap(stored["step0"]).shape[0]
+            var consumed = 0
             try check(c, tolerance: { max(1e-9, 1e-11 * abs($0)) }) { sample, timesteps in
-                // One call per step (all patches fit one batch): find the step from the timestep.
-                let t = timesteps[0]
-                seen.insert(t)
-                let i = c.model_timesteps.firstIndex(of: Int(t))!
-                let out = stored["step\(i)"]!
-                XCTAssertEqual(out.shape[0], sample.batch, "\(c.id): one network call per step")
-                return FeatureMap(batch: out.shape[0], height: out.shape[1], width: out.shape[2], channels: out.shape[3],
-                                  data: out.values)
+                var data: [Float] = []
+                var shape: [Int] = []
+                for t in timesteps {
+                    let i = consumed / patchesPerStep, p = consumed % patchesPerStep
+                    consumed += 1
+                    XCTAssertEqual(Int(t), c.model_timesteps[i], "\(c.id): patch \(p) of step \(i)")
+                    seen.insert(t)
+                    let out = stored["step\(i)"]!
+                    shape = out.shape
+                    let size = out.shape[1] * out.shape[2] * out.shape[3]
+                    data += out.values[(p * size)..<((p + 1) * size)]
+                }
+                return FeatureMap(batch: timesteps.count, height: shape[1], width: shape[2], channels: shape[3], data: data)
             }
             XCTAssertEqual(seen.count, c.steps, c.id)
+            XCTAssertEqual(consumed, c.steps * patchesPerStep, c.id)
         }
     }
 
@@ -107,7 +140,7 @@ final class BoundReferenceTests: XCTestCase {
         let model = try loadModel(c.model, overrides: c.scheduler_overrides.mapValues(\.any))
         var images = try c.inputs.flatMap(loadPixelImages)
         if let first = c.first { images = Array(images.prefix(first)) }
-        let evaluator = try BoundEvaluator(model: model, steps: c.respace ? c.steps : nil, seed: c.seed,
+        let evaluator = try BoundEvaluator(model: model, steps: c.respace ? c.steps : nil, terms: c.terms, seed: c.seed,
                                            clipDenoised: c.clip, clipDecoder: c.clip_decoder)
         XCTAssertEqual(evaluator.schedule.modelTimesteps, c.model_timesteps, c.id)
         let report = try evaluator.evaluate(images, network: network)
