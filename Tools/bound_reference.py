@@ -62,8 +62,16 @@ def betas_from_config(cfg):
     raise SystemExit(f"unsupported beta_schedule {kind}")
 
 
-def space_timesteps(num_timesteps, count):
-    """improved-diffusion's space_timesteps(num_timesteps, [count]) as an ordered list."""
+def space_timesteps(num_timesteps, count, spacing="even"):
+    """improved-diffusion's space_timesteps(num_timesteps, [count]) as an ordered list (even), or the quadratic
+    spacing of Sources/Diffusion/Respacing.swift: round(i^2 (T - 1) / (K - 1)^2) in integers, kept increasing."""
+    if spacing == "quadratic":
+        if count <= 1:
+            return [0]
+        d, taken = (count - 1) ** 2, []
+        for i in range(count):
+            taken.append(max((2 * i * i * (num_timesteps - 1) + d) // (2 * d), taken[-1] + 1 if taken else 0))
+        return taken
     frac_stride = 1 if count <= 1 else (num_timesteps - 1) / (count - 1)
     cur, taken = 0.0, []
     for _ in range(count):
@@ -95,10 +103,10 @@ class Schedule:
         self.log_betas = np.log(betas)
         self.fixed_large_logvar = np.log(np.append(self.post_var[1], betas[1:]))
 
-    def respaced(self, count):
+    def respaced(self, count, spacing="even"):
         if count == self.T:
             return self
-        kept = space_timesteps(self.T, count)
+        kept = space_timesteps(self.T, count, spacing)
         last, new_betas = 1.0, []
         for i, a in enumerate(self.abar):
             if i in kept:
@@ -229,7 +237,7 @@ def patches_of(h, w, ph, pw):
 # ------------------------------------------------------------------------------------------- bound
 @torch.no_grad()
 def bound(model_dir, images, steps=None, seed=0, batch=64, clip=None, clip_decoder=False, noise_file=None,
-          progress=False, overrides=None, record=None, terms=None):
+          progress=False, overrides=None, record=None, terms=None, spacing="even"):
     """Per-image bound of `images` [(name, uint8 HWC)]; `overrides` replaces scheduler_config.json fields;
     `record` (a list) receives each step's network output for all patches, float32 NHWC [P, H, W, C'];
     `terms`: stratified estimate from <= terms steps per image (None: every step)."""
@@ -240,7 +248,7 @@ def bound(model_dir, images, steps=None, seed=0, batch=64, clip=None, clip_decod
     cfg.update(overrides or {})
     s = Schedule(betas_from_config(cfg))
     if steps:
-        s = s.respaced(steps)
+        s = s.respaced(steps, spacing)
     var_type = cfg.get("variance_type", "fixed_small")
     clip_t = cfg.get("clip_sample", True) if clip is None else clip
     clip_range = cfg.get("clip_sample_range", 1.0)
@@ -341,6 +349,8 @@ def main(argv=None):
     ap.add_argument("--model", required=True)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--steps", type=int, default=None)
+    ap.add_argument("--spacing", choices=["quadratic", "even"], default="quadratic",
+                    help="timesteps --steps keeps (as `ddpmc bound --spacing`)")
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--clip", choices=["config", "yes", "no"], default="config")
     ap.add_argument("--clip-decoder", action="store_true")
@@ -361,7 +371,7 @@ def main(argv=None):
         raise SystemExit("--terms must be at least 2 (the decoder step and one more)")
     clip = None if a.clip == "config" else a.clip == "yes"
     r = bound(a.model, images, a.steps, a.seed, a.batch, clip, a.clip_decoder, a.noise, progress=not a.json,
-              overrides=json.loads(a.override), terms=a.terms)
+              overrides=json.loads(a.override), terms=a.terms, spacing=a.spacing)
     if a.json:
         r = {k: v for k, v in r.items() if k not in ("per_step", "timesteps")}
         print(json.dumps(r, indent=2))

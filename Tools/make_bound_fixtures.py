@@ -76,6 +76,8 @@ CASES = [
     dict(id="plain-terms-tiling", name="gray28-plain stratified estimate: 12 terms of the full T = 1000 chain, "
          "two 28x28 images and a tiled 20x24, seed 3", model="gray28-plain", inputs=["fmnist3.npy", "gray20x24.npy"],
          first=None, steps=None, terms=12, seed=3),
+    dict(id="plain-quadratic-30", name="gray28-plain fixed_large, respaced to 30 steps with quadratic spacing, seed 2",
+         model="gray28-plain", inputs=["fmnist3.npy"], first=2, steps=30, seed=2, spacing="quadratic"),
     dict(id="learned-range-100", name="learned-var learned_range, two 32x32 crops, respaced to 100 steps",
          model="learned-var", inputs=["rgb32.npy"], steps=100, slow=True),
     dict(id="plain-full", name="gray28-plain full T = 1000 chain, one image", model="gray28-plain",
@@ -110,7 +112,7 @@ def run_case(c, replay=False):
     record = [] if replay else None
     r = R.bound(model, images, steps=c.get("steps"), seed=c.get("seed", 0), clip=c.get("clip"),
                 clip_decoder=c.get("clip_decoder", False), overrides=c.get("overrides"), record=record,
-                terms=c.get("terms"))
+                terms=c.get("terms"), spacing=c.get("spacing", "even"))
     out = dict(id=c["id"], name=c["name"], model=f"Fixtures/unet/{c['model']}",
                inputs=[f"Fixtures/bound/{p}" for p in c["inputs"]], first=c.get("first"), steps=r["steps"],
                respace=c.get("steps") is not None, seed=c.get("seed", 0), scheduler_overrides=c.get("overrides", {}),
@@ -118,6 +120,7 @@ def run_case(c, replay=False):
                mean_bits_per_dim=r["mean_bits_per_dim"], images=r["images"], model_timesteps=r["timesteps"])
     if c.get("terms"):
         out["terms"] = c["terms"]
+    out["spacing"] = c.get("spacing", "even")
     if r["steps"] <= 100:
         out["per_step"] = r["per_step"]
     if replay:

@@ -25,14 +25,16 @@ public struct BoundEvaluator: Sendable {
 
     public var schedule: NoiseSchedule { process.schedule }
 
-    /// `steps`: respace to K steps (nil = the model's full schedule). `terms`: estimate the sum
+    /// `steps`: respace to K steps (nil = the model's full schedule) with `spacing`. `terms`: estimate the sum
     /// over steps from at most this many stratified terms per image (nil = all K). `clipDenoised`:
     /// clip x^_0 for t >= 2 (nil = the scheduler config's clip_sample).
-    public init(model: DiffusionModel, steps: Int? = nil, terms: Int? = nil, seed: UInt64 = 0, batchSize: Int = 64,
-                clipDenoised: Bool? = nil, clipDecoder: Bool = false) throws(DiffusionError) {
+    public init(model: DiffusionModel, steps: Int? = nil, spacing: TimestepSpacing = .even, terms: Int? = nil,
+                seed: UInt64 = 0, batchSize: Int = 64, clipDenoised: Bool? = nil, clipDecoder: Bool = false)
+        throws(DiffusionError)
+    {
         guard batchSize >= 1 else { throw .invalidArgument(detail: "the batch size must be at least 1, got \(batchSize)") }
         var schedule = model.schedule
-        if let steps { schedule = try schedule.respaced(steps: steps) }
+        if let steps { schedule = try schedule.respaced(steps: steps, spacing: spacing) }
         self.model = model
         self.process = ReverseProcess(schedule: schedule, varianceType: model.scheduler.varianceType,
                                       clipDenoised: clipDenoised ?? model.scheduler.clipSample,

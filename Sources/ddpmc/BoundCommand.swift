@@ -1,4 +1,5 @@
 import ArgumentParser
+import Codec
 import Diffusion
 import Foundation
 import ImageIO
@@ -24,7 +25,9 @@ struct BoundCommand: ParsableCommand {
     @Option(help: "diffusers model directory (default: Fixtures/models/fmnist28 for gray, photo32 for RGB)")
     var model: String?
     @Option(help: "seed of the x_t noise") var seed: UInt64 = 0
-    @Option(help: "respace the chain to K steps (improved-diffusion's spacing; default: all)") var steps: Int?
+    @Option(help: "respace the chain to K steps (default: all)") var steps: Int?
+    @Option(help: "which timesteps --steps keeps: quadratic (the codec's default) or even (improved-diffusion's)")
+    var spacing = LosslessParameters().spacing
     @Option(help: "estimate the sum over steps from K stratified terms per image (default: every step)")
     var terms: Int?
     @Option(help: "patches per network call") var batch: Int = 64
@@ -61,11 +64,12 @@ struct BoundCommand: ParsableCommand {
         do {
             let diffusion = try DiffusionModel(directory: directory)
             let evaluator = try BoundEvaluator(
-                model: diffusion, steps: steps, terms: terms, seed: seed, batchSize: batch,
+                model: diffusion, steps: steps, spacing: spacing, terms: terms, seed: seed, batchSize: batch,
                 clipDenoised: clip == .config ? nil : clip == .yes, clipDecoder: clipDecoder)
             let report = try evaluate(evaluator, images)
             if let perStep { try writePerStep(report, to: perStep) }
-            if json { try printJSON(jsonObject(report, model: directory, steps: evaluator.schedule.count)) }
+            if json { try printJSON(jsonObject(report, model: directory, steps: evaluator.schedule.count,
+                                                        respaced: evaluator.schedule.count < diffusion.schedule.count)) }
             else { printHuman(report, evaluator: evaluator) }
         } catch let error as DiffusionError {
             throw CLIError("\(error)")
@@ -125,10 +129,11 @@ struct BoundCommand: ParsableCommand {
         do { try AtomicFile.write(Array(csv.utf8), to: path) } catch { throw CLIError("\(error)") }
     }
 
-    func jsonObject(_ report: BoundReport, model: String, steps: Int) -> [String: Any] {
+    func jsonObject(_ report: BoundReport, model: String, steps: Int, respaced: Bool) -> [String: Any] {
         [
             "model": model,
             "steps": steps,
+            "spacing": respaced ? spacing.rawValue : "none",
             "terms_per_image": report.termsPerImage,
             "estimate": report.isEstimate,
             "mean_bits_per_dim": report.mean,
@@ -142,7 +147,8 @@ struct BoundCommand: ParsableCommand {
 
     func printHuman(_ report: BoundReport, evaluator: BoundEvaluator) {
         let p = evaluator.process
-        print("model \(evaluator.model.directory): \(p.schedule.count) steps, variance \(p.varianceType.rawValue), "
+        let spaced = p.schedule.count < evaluator.model.schedule.count ? " (\(spacing.rawValue) spacing)" : ""
+        print("model \(evaluator.model.directory): \(p.schedule.count) steps\(spaced), variance \(p.varianceType.rawValue), "
             + "x^_0 clipped for t >= 2: \(p.clipDenoised ? "yes" : "no"), at t = 1: \(p.clipDecoder ? "yes" : "no"), seed \(seed)")
         if report.isEstimate {
             print("stratified estimate: \(report.termsPerImage) of \(p.schedule.count) terms per image, t drawn per image; "

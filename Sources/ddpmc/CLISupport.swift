@@ -1,3 +1,5 @@
+import ArgumentParser
+import Diffusion
 import Foundation
 
 /// A user-facing failure: printed as one line on stderr, exit status 1.
@@ -89,3 +91,6 @@ func checkWritable(_ path: String) throws {
         throw CLIError("cannot write '\(path)': the folder '\(folder)' is not writable")
     }
 }
+
+/// `--spacing even|quadratic`.
+extension TimestepSpacing: ExpressibleByArgument {}

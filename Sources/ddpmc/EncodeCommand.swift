@@ -21,6 +21,8 @@ struct EncodeCommand: ParsableCommand {
     @Option(help: "with --progressive: KL budget per chunk in bits (encode time grows as 2^bits)") var chunkBits = ProgressiveParameters().chunkBits
     @Option(help: "with --progressive: index bits per chunk beyond its KL share") var slackBits = ProgressiveParameters().slackBits
     @Option(help: "code a respaced chain of this many steps (default: the model's full chain; \(Self.progressiveSteps) with --progressive)") var steps: Int?
+    @Option(help: "which timesteps a respaced chain keeps: quadratic (dense at low t, where the bits are) or even")
+    var spacing = LosslessParameters().spacing
     @Option(help: "grid resolution: latents are coded on a grid of σ/2^bits") var gridBits = LosslessParameters().gridBits
     @Option(help: "patches coded together through one network call per step") var group = LosslessParameters().groupSize
     @Flag(help: "print the measured rate as JSON on stdout") var json = false
@@ -49,7 +51,7 @@ struct EncodeCommand: ParsableCommand {
             if progressive { return try runProgressive(images, kind: kind, modelDirectory: dir) }
             let codec = try LosslessCodec(model: try DiffusionModel(directory: dir))
             var p = LosslessParameters()
-            p.steps = steps; p.gridBits = gridBits; p.groupSize = group
+            p.steps = steps; p.spacing = spacing; p.gridBits = gridBits; p.groupSize = group
             let bar = ProgressLine(label: "encode")
             let (bytes, report) = try codec.encode(images, kind: kind, parameters: p) { bar.update($0, $1) }
             try AtomicFile.write(bytes, to: output)
@@ -74,6 +76,7 @@ struct EncodeCommand: ParsableCommand {
         let codec = try ProgressiveCodec(model: try DiffusionModel(directory: modelDirectory))
         var p = ProgressiveParameters()
         p.steps = steps ?? min(Self.progressiveSteps, codec.model.schedule.count)
+        p.spacing = spacing
         p.losslessAfter = losslessAfter; p.chunkBits = chunkBits; p.slackBits = slackBits
         p.lossless.gridBits = gridBits; p.lossless.groupSize = group
         let bar = ProgressLine(label: "encode")
@@ -204,6 +207,7 @@ struct InfoCommand: ParsableCommand {
                 "bytes": data.count, "images": h.images.count, "dims": dims,
                 "bits_per_dim": Double(data.count * 8) / Double(max(dims, 1)),
                 "model": h.modelName, "model_sha256": Checksums.hex(h.modelSHA256), "steps": h.steps,
+                "spacing": h.parameters[LosslessParameters.spacingKey].flatMap { TimestepSpacing(code: Int($0)) }?.rawValue ?? "even",
                 "patch": [h.patchHeight, h.patchWidth], "sections": sections.map { ["kind": "\($0.kind)", "bytes": $0.payload.count] },
                 "payload_bytes": payload,
             ]
@@ -222,7 +226,9 @@ struct InfoCommand: ParsableCommand {
             print("file:        \(input) (\(data.count) bytes)")
             print("model:       \(h.modelName)  sha256 \(Checksums.hex(h.modelSHA256))")
             print("images:      \(h.images.count), \(dims) sub-pixels, \(h.images.prefix(3).map { "\($0.name) \($0.width)×\($0.height)×\($0.channels)" }.joined(separator: ", "))\(h.images.count > 3 ? ", …" : "")")
-            print("chain:       \(h.steps) steps (model trained with \(h.trainTimesteps)), patches \(h.patchHeight)×\(h.patchWidth)")
+            let spacing = h.parameters[LosslessParameters.spacingKey].flatMap { TimestepSpacing(code: Int($0)) }?.rawValue ?? "even"
+            print("chain:       \(h.steps) steps (model trained with \(h.trainTimesteps)"
+                + (h.steps < h.trainTimesteps ? ", \(spacing) spacing" : "") + "), patches \(h.patchHeight)×\(h.patchWidth)")
             print(String(format: "rate:        %.4f bits/dim", Double(data.count * 8) / Double(max(dims, 1))))
             if let initial = h.parameters[LosslessParameters.initialBitsKey] {
                 print(String(format: "initial:     %.0f bits; %.4f bits/dim without them", initial,

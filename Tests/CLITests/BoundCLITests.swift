@@ -15,7 +15,7 @@ final class BoundCLITests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stderr.contains("ETA"), "progress goes to stderr")
         let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
-        XCTAssertEqual(Set(json.keys), ["model", "steps", "terms_per_image", "estimate", "mean_bits_per_dim", "stderr", "images"])
+        XCTAssertEqual(Set(json.keys), ["model", "steps", "spacing", "terms_per_image", "estimate", "mean_bits_per_dim", "stderr", "images"])
         XCTAssertEqual(json["terms_per_image"] as? Int, 4)
         XCTAssertEqual(json["estimate"] as? Bool, false)
         XCTAssertEqual(json["steps"] as? Int, 4)

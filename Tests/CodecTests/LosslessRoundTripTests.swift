@@ -65,6 +65,39 @@ final class LosslessRoundTripTests: XCTestCase {
         _ = try roundTrip([try randomImage("lv", width: 32, height: 32, channels: 3, seed: 7)], model: "learned-var", steps: 7)
     }
 
+    /// The spacing is in the header: both spacings round-trip, the decoder follows the header, a
+    /// file without the field (written before it existed) decodes with even spacing, and an
+    /// unknown code is a clear error.
+    func testTimestepSpacingTravelsInTheHeader() throws {
+        let image = try randomImage("s", width: 28, height: 28, channels: 1, seed: 21)
+        let codec = try LosslessCodec(model: try fixtureModel("gray28-plain"))
+        var files: [TimestepSpacing: [UInt8]] = [:]
+        for spacing in TimestepSpacing.allCases {
+            var p = LosslessParameters()
+            p.steps = 6; p.spacing = spacing
+            let (bytes, _) = try codec.encode([image], kind: .png, parameters: p)
+            let (decoded, _, header) = try codec.decode(bytes)
+            XCTAssertEqual(decoded, [image], "\(spacing)")
+            XCTAssertEqual(header.parameters[LosslessParameters.spacingKey], Double(spacing.code))
+            files[spacing] = bytes
+        }
+        XCTAssertNotEqual(files[.even], files[.quadratic], "the chains differ")
+        XCTAssertEqual(LosslessParameters().spacing, .quadratic)
+
+        func rewritten(_ bytes: [UInt8], spacingCode: Double?) throws -> [UInt8] {
+            var (header, sections, _) = try DDPMFile.decode(bytes)
+            header.parameters[LosslessParameters.spacingKey] = spacingCode
+            return DDPMFile.encode(header: header, sections: sections)
+        }
+        let legacy = try rewritten(try XCTUnwrap(files[.even]), spacingCode: nil)
+        XCTAssertEqual(try codec.decode(legacy).images, [image], "no field: even spacing")
+        // The quadratic stream read as even is another chain: it must not decode to the image.
+        XCTAssertThrowsError(try codec.decode(try rewritten(try XCTUnwrap(files[.quadratic]), spacingCode: 0)))
+        XCTAssertThrowsError(try codec.decode(try rewritten(try XCTUnwrap(files[.quadratic]), spacingCode: 7))) { error in
+            XCTAssertTrue("\(error)".contains("timestep spacing"), "\(error)")
+        }
+    }
+
     func testCoderOverheadIsSmall() throws {
         let images = try (0..<2).map { try randomImage("o\($0)", width: 28, height: 28, channels: 1, seed: UInt64(30 + $0)) }
         let r = try roundTrip(images, model: "gray28-plain", steps: 6)

@@ -23,7 +23,7 @@ final class ProgressiveTests: XCTestCase {
     /// The network ProgressiveCodec builds for a chain of `steps` (its own builder is internal).
     static func network(_ model: DiffusionModel, steps: Int) throws -> PatchNetwork {
         var schedule = model.schedule
-        if steps != schedule.count { schedule = try schedule.respaced(steps: steps) }
+        if steps != schedule.count { schedule = try schedule.respaced(steps: steps, spacing: ProgressiveParameters().spacing) }
         let process = ReverseProcess(schedule: schedule, varianceType: model.scheduler.varianceType,
                                      clipDenoised: model.scheduler.clipSample, clipDecoder: false,
                                      clipRange: model.scheduler.clipSampleRange)
@@ -270,6 +270,27 @@ final class ProgressiveTests: XCTestCase {
         // Learned variances (a 32×32 patch; T* = 2: this random network's step-1 KL is enormous).
         try checkLossless([try randomImage("v.png", width: 9, height: 5, channels: 3, seed: 35)],
                           model: "learned-var", steps: 3, tStar: 2, thorough: false)
+    }
+
+    /// Both spacings code losslessly after T*, and the decoder takes the spacing from the header
+    /// (the default is quadratic; even is what files without the field mean).
+    func testBothTimestepSpacingsRoundTrip() throws {
+        let images = [try randomImage("s.png", width: 10, height: 7, channels: 1, seed: 41)]
+        let codec = try ProgressiveCodec(model: try fixtureModel("opt-uneven-heads"))
+        XCTAssertEqual(ProgressiveParameters().spacing, .quadratic)
+        var streams: [[UInt8]] = []
+        for spacing in TimestepSpacing.allCases {
+            var p = Self.parameters(steps: 5, losslessAfter: 2)
+            p.spacing = spacing
+            let r = try codec.encode(images, kind: .folder, parameters: p)
+            let (header, _, _) = try DDPMFile.decode(r.bytes)
+            XCTAssertEqual(header.parameters[LosslessParameters.spacingKey], Double(spacing.code))
+            let d = try codec.decode(r.bytes)
+            XCTAssertTrue(d.exact, "\(spacing)")
+            XCTAssertEqual(d.images, images, "\(spacing)")
+            streams.append(r.bytes)
+        }
+        XCTAssertNotEqual(streams[0], streams[1])
     }
 
     // MARK: robustness

@@ -39,6 +39,7 @@ final class BoundReferenceTests: XCTestCase {
             let per_step: [Double]?
             let replay: String?
             let terms: Int?
+            let spacing: String
         }
         struct Strata: Decodable {
             let steps: Int
@@ -100,6 +101,7 @@ final class BoundReferenceTests: XCTestCase {
         let cases = ref.cases.filter { $0.replay == nil && (slow || !$0.slow) }
         XCTAssertGreaterThanOrEqual(cases.count, 7)
         XCTAssertTrue(cases.contains { $0.terms != nil }, "a stratified case")
+        XCTAssertTrue(cases.contains { $0.spacing == "quadratic" }, "a quadratic respacing")
         for c in cases {
             try check(c, tolerance: { _ in ref.tolerance_bits_per_dim })
         }
@@ -140,7 +142,8 @@ final class BoundReferenceTests: XCTestCase {
         let model = try loadModel(c.model, overrides: c.scheduler_overrides.mapValues(\.any))
         var images = try c.inputs.flatMap(loadPixelImages)
         if let first = c.first { images = Array(images.prefix(first)) }
-        let evaluator = try BoundEvaluator(model: model, steps: c.respace ? c.steps : nil, terms: c.terms, seed: c.seed,
+        let evaluator = try BoundEvaluator(model: model, steps: c.respace ? c.steps : nil,
+                                           spacing: try XCTUnwrap(TimestepSpacing(rawValue: c.spacing)), terms: c.terms, seed: c.seed,
                                            clipDenoised: c.clip, clipDecoder: c.clip_decoder)
         XCTAssertEqual(evaluator.schedule.modelTimesteps, c.model_timesteps, c.id)
         let report = try evaluator.evaluate(images, network: network)

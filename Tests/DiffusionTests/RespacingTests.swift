@@ -15,6 +15,38 @@ final class RespacingTests: XCTestCase {
         XCTAssertEqual(try NoiseSchedule.spacedTimesteps(total: 1000, count: 1000), Array(0..<1000))
     }
 
+    func testQuadraticSpacingKeepsLowTimestepsDensely() throws {
+        let q = try NoiseSchedule.spacedTimesteps(total: 1000, count: 100, spacing: .quadratic)
+        // round(i² 999 / 99²), bumped to stay increasing: every one of the first ten, then wider.
+        XCTAssertEqual(Array(q.prefix(12)), Array(0..<11) + [12])
+        XCTAssertEqual(q[50], 255)   // 2500 · 999 / 9801 = 254.8
+        XCTAssertEqual(q[90], 826)   // 8100 · 999 / 9801 = 825.6
+        XCTAssertEqual(Array(q.suffix(2)), [979, 999])
+        XCTAssertEqual(q.filter { $0 < 100 }.count, 32)
+        XCTAssertEqual(try NoiseSchedule.spacedTimesteps(total: 10, count: 4, spacing: .quadratic), [0, 1, 4, 9])
+        XCTAssertEqual(try NoiseSchedule.spacedTimesteps(total: 1000, count: 1, spacing: .quadratic), [0])
+        // Every count: strictly increasing from 0 to the last timestep (the bumps never overrun).
+        for total in [2, 3, 10, 37, 1000] {
+            for count in 2...total {
+                let kept = try NoiseSchedule.spacedTimesteps(total: total, count: count, spacing: .quadratic)
+                XCTAssertEqual(kept.count, count)
+                XCTAssertEqual(kept.first, 0)
+                XCTAssertEqual(kept.last, total - 1, "\(total), \(count)")
+                XCTAssertTrue(zip(kept, kept.dropFirst()).allSatisfy { $0 < $1 }, "\(total), \(count)")
+            }
+        }
+        XCTAssertEqual(try NoiseSchedule.spacedTimesteps(total: 1000, count: 1000, spacing: .quadratic), Array(0..<1000))
+        let full = try NoiseSchedule(config: SchedulerConfig())
+        let r = try full.respaced(steps: 100, spacing: .quadratic)
+        XCTAssertEqual(r.modelTimesteps, q)
+        for (k, t) in r.modelTimesteps.enumerated() {
+            XCTAssertEqual(r.alphasCumprod[k], full.alphasCumprod[t], accuracy: full.alphasCumprod[t] * 1e-13)
+        }
+        XCTAssertEqual(TimestepSpacing(code: TimestepSpacing.quadratic.code), .quadratic)
+        XCTAssertEqual(TimestepSpacing(code: 0), .even)
+        XCTAssertNil(TimestepSpacing(code: 7))
+    }
+
     func testRespacedChainKeepsTheMarginals() throws {
         let full = try NoiseSchedule(config: SchedulerConfig())
         let r = try full.respaced(steps: 50)

@@ -16,6 +16,9 @@ public struct LosslessParameters: Equatable, Sendable {
     public var groupSize: Int = 32
     /// Respaced chain length (nil: the model's full schedule).
     public var steps: Int?
+    /// Which timesteps a respaced chain keeps: quadratic keeps the low ones, where the bits are
+    /// (TimestepSpacing); files without the field were written with even spacing.
+    public var spacing: TimestepSpacing = .quadratic
     /// Seed of the stack's virtual initial words.
     public var seed: UInt64 = 0x4444_504D_4300_0001
     public init() {}
@@ -38,7 +41,18 @@ public struct LosslessParameters: Equatable, Sendable {
         return ranges
     }
 
-    enum Key: UInt8 { case gridBits = 1, windowSigmas = 2, groupSize = 3, clipDenoised = 4, initialBits = 5 }
+    enum Key: UInt8 { case gridBits = 1, windowSigmas = 2, groupSize = 3, clipDenoised = 4, initialBits = 5, spacing = 6 }
+    /// Header key of the timestep spacing (TimestepSpacing.code), shared by both codecs.
+    public static let spacingKey = Key.spacing.rawValue
+
+    /// The spacing a header records (even when absent: files from before the field).
+    static func spacing(in header: DDPMHeader) throws -> TimestepSpacing {
+        guard let v = header.parameters[spacingKey] else { return .even }
+        guard v.isFinite, v == v.rounded(), let s = TimestepSpacing(code: Int(v)) else {
+            throw FormatError.malformed("unknown timestep spacing code \(v)")
+        }
+        return s
+    }
     /// Header key of the initial bits the encoder measured (informational: `ddpmc info`).
     public static let initialBitsKey = Key.initialBits.rawValue
 }
@@ -78,7 +92,7 @@ public struct LosslessCodec: Sendable {
 
     func chain(_ p: LosslessParameters, clipDenoised: Bool) throws -> BitsBackChain {
         var schedule = model.schedule
-        if let steps = p.steps { schedule = try schedule.respaced(steps: steps) }
+        if let steps = p.steps { schedule = try schedule.respaced(steps: steps, spacing: p.spacing) }
         let process = ReverseProcess(schedule: schedule, varianceType: model.scheduler.varianceType,
                                      clipDenoised: clipDenoised, clipDecoder: false,
                                      clipRange: model.scheduler.clipSampleRange)
@@ -116,7 +130,8 @@ public struct LosslessCodec: Sendable {
             parameters: [LosslessParameters.Key.gridBits.rawValue: Double(p.gridBits),
                          LosslessParameters.Key.windowSigmas.rawValue: p.windowSigmas,
                          LosslessParameters.Key.groupSize.rawValue: Double(p.groupSize),
-                         LosslessParameters.Key.clipDenoised.rawValue: clip ? 1 : 0],
+                         LosslessParameters.Key.clipDenoised.rawValue: clip ? 1 : 0,
+                         LosslessParameters.spacingKey: Double(p.spacing.code)],
             seed: p.seed, pixelSHA256: Self.pixelDigest(images.map(\.image)))
         header.parameters[LosslessParameters.Key.initialBits.rawValue] = stack.initialBits
         let bytes = DDPMFile.encode(header: header, sections: [Section(kind: .bitsBack, payload: payload)])
@@ -146,6 +161,7 @@ public struct LosslessCodec: Sendable {
         p.gridBits = Int(try param(.gridBits)); p.windowSigmas = try param(.windowSigmas)
         p.groupSize = Int(try param(.groupSize)); p.seed = header.seed
         p.steps = header.steps == model.schedule.count ? nil : header.steps
+        p.spacing = try LosslessParameters.spacing(in: header)
         guard (1...20).contains(p.gridBits), p.windowSigmas > 0, p.windowSigmas <= 64, p.groupSize >= 1,
               header.steps >= 1, header.steps <= model.schedule.count else {
             throw FormatError.malformed("coding parameters out of range")

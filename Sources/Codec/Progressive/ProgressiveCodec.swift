@@ -14,6 +14,8 @@ public struct ProgressiveParameters: Equatable, Sendable {
     public var losslessAfter: Int?
     /// Chain length after respacing (nil: the model's full schedule).
     public var steps: Int?
+    /// Which timesteps a respaced chain keeps (LosslessParameters.spacing).
+    public var spacing: TimestepSpacing = .quadratic
     public var seed: UInt64 = 0x4444_504D_4300_0001
     /// Grid and grouping of the lossless tail.
     public var lossless = LosslessParameters()
@@ -69,9 +71,9 @@ public struct ProgressiveCodec: Sendable {
         lossless = try LosslessCodec(model: model)
     }
 
-    public func network(steps: Int?) throws -> PatchNetwork {
+    public func network(steps: Int?, spacing: TimestepSpacing) throws -> PatchNetwork {
         var schedule = model.schedule
-        if let steps { schedule = try schedule.respaced(steps: steps) }
+        if let steps { schedule = try schedule.respaced(steps: steps, spacing: spacing) }
         let process = ReverseProcess(schedule: schedule, varianceType: model.scheduler.varianceType,
                                      clipDenoised: model.scheduler.clipSample, clipDecoder: false,
                                      clipRange: model.scheduler.clipSampleRange)
@@ -88,7 +90,7 @@ public struct ProgressiveCodec: Sendable {
                 + "'\(lossless.modelName)' codes \(model.channels)")
         }
         let start = ContinuousClock.now
-        let net = try network(steps: p.steps)
+        let net = try network(steps: p.steps, spacing: p.spacing)
         let k = net.process.schedule.count
         if let tStar = p.losslessAfter, !(1...k).contains(tStar) {
             throw ProgressiveError.badParameter("--lossless-after must be a step of the chain, 1...\(k)")
@@ -112,11 +114,13 @@ public struct ProgressiveCodec: Sendable {
             ProgressiveParameters.Key.chunkBits.rawValue: Double(p.chunkBits),
             ProgressiveParameters.Key.slackBits.rawValue: Double(p.slackBits),
             ProgressiveParameters.Key.losslessAfter.rawValue: Double(p.losslessAfter ?? 0),
+            LosslessParameters.spacingKey: Double(p.spacing.code),
         ]
         var initialBits = 0.0
         if let tStar = p.losslessAfter {
             var lp = p.lossless
             lp.steps = p.steps
+            lp.spacing = p.spacing
             let chain = try lossless.chain(lp, clipDenoised: model.scheduler.clipSample)
             var stack = RANSStack(seed: p.seed)
             var stats = ChainStatistics()
@@ -187,7 +191,8 @@ public struct ProgressiveCodec: Sendable {
             throw ProgressiveError.badParameter("--step must be in \(max(1, tStar))...\(header.steps) for this file")
         }
         let steps = header.steps == model.schedule.count ? nil : header.steps
-        let net = try network(steps: steps)
+        let spacing = try LosslessParameters.spacing(in: header)
+        let net = try network(steps: steps, spacing: spacing)
         let coder = ProgressiveCoder(network: net, seed: header.seed, chunkBits: chunkBits, slackBits: slack,
                                      lastStep: max(1, tStar))
         let shapes = Patches.shapes(header.images, patchHeight: model.patchHeight, patchWidth: model.patchWidth)
@@ -221,6 +226,7 @@ public struct ProgressiveCodec: Sendable {
             lp.windowSigmas = try param(LosslessParameters.Key.windowSigmas.rawValue)
             lp.groupSize = Int(try param(LosslessParameters.Key.groupSize.rawValue))
             lp.steps = steps
+            lp.spacing = spacing
             guard (1...20).contains(lp.gridBits), lp.windowSigmas > 0, lp.windowSigmas <= 64, lp.groupSize >= 1 else {
                 throw FormatError.malformed("coding parameters out of range")
             }

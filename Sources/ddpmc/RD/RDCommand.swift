@@ -20,6 +20,7 @@ struct RDCommand: ParsableCommand {
     @Option(help: "output folder") var out: String
     @Option(help: "diffusers model directory (default: the bundled model for the images' channel count)") var model: String?
     @Option(help: "chain length after respacing") var steps = EncodeCommand.progressiveSteps
+    @Option(help: "which timesteps the respaced chain keeps: quadratic or even") var spacing = ProgressiveParameters().spacing
     @Option(help: "record every k-th step") var every = 1
     @Option(help: "KL budget per chunk in bits") var chunkBits = ProgressiveParameters().chunkBits
     @Option(help: "index bits per chunk beyond its KL share") var slackBits = ProgressiveParameters().slackBits
@@ -60,7 +61,7 @@ struct RDCommand: ParsableCommand {
         let dir = try model ?? bundledModelDirectory(channels: first.image.channels)
         let codec = try ProgressiveCodec(model: try DiffusionModel(directory: dir))
         let k = min(steps, codec.model.schedule.count)
-        let net = try codec.network(steps: k)
+        let net = try codec.network(steps: k, spacing: spacing)
         let patchH = codec.model.patchHeight, patchW = codec.model.patchWidth
         let entries = images.map { ImageEntry(name: $0.name, width: $0.image.width, height: $0.image.height, channels: $0.image.channels) }
         let shapes = Patches.shapes(entries, patchHeight: patchH, patchWidth: patchW)
@@ -86,7 +87,7 @@ struct RDCommand: ParsableCommand {
         let sheetSteps = Set(stride(from: k, through: 1, by: -max(1, k / 7)).map { $0 } + [1])
 
         var p = ProgressiveParameters()
-        p.steps = k; p.chunkBits = chunkBits; p.slackBits = slackBits
+        p.steps = k; p.spacing = spacing; p.chunkBits = chunkBits; p.slackBits = slackBits
         var previousEnd = 0
         var klCum = [Double](repeating: 0, count: images.count)
         var bitsCum = [Double](repeating: 0, count: images.count)
