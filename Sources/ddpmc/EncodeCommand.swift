@@ -21,8 +21,8 @@ struct EncodeCommand: ParsableCommand {
     @Option(help: "with --progressive: KL budget per chunk in bits (encode time grows as 2^bits)") var chunkBits = ProgressiveParameters().chunkBits
     @Option(help: "with --progressive: index bits per chunk beyond its KL share") var slackBits = ProgressiveParameters().slackBits
     @Option(help: "code a respaced chain of this many steps (default: the model's full chain; \(Self.progressiveSteps) with --progressive)") var steps: Int?
-    @Option(help: "which timesteps a respaced chain keeps: quadratic (dense at low t, where the bits are) or even")
-    var spacing = LosslessParameters().spacing
+    @Option(help: "which timesteps a respaced chain keeps: quadratic (dense at low t, where the bits are) or even (default: quadratic; even with --progressive)")
+    var spacing: TimestepSpacing?
     @Option(help: "grid resolution: latents are coded on a grid of σ/2^bits") var gridBits = LosslessParameters().gridBits
     @Option(help: "patches coded together through one network call per step") var group = LosslessParameters().groupSize
     @Flag(help: "print the measured rate as JSON on stdout") var json = false
@@ -51,7 +51,7 @@ struct EncodeCommand: ParsableCommand {
             if progressive { return try runProgressive(images, kind: kind, modelDirectory: dir) }
             let codec = try LosslessCodec(model: try DiffusionModel(directory: dir))
             var p = LosslessParameters()
-            p.steps = steps; p.spacing = spacing; p.gridBits = gridBits; p.groupSize = group
+            p.steps = steps; p.spacing = spacing ?? p.spacing; p.gridBits = gridBits; p.groupSize = group
             let bar = ProgressLine(label: "encode")
             let (bytes, report) = try codec.encode(images, kind: kind, parameters: p) { bar.update($0, $1) }
             try AtomicFile.write(bytes, to: output)
@@ -76,7 +76,7 @@ struct EncodeCommand: ParsableCommand {
         let codec = try ProgressiveCodec(model: try DiffusionModel(directory: modelDirectory))
         var p = ProgressiveParameters()
         p.steps = steps ?? min(Self.progressiveSteps, codec.model.schedule.count)
-        p.spacing = spacing
+        p.spacing = spacing ?? p.spacing
         p.losslessAfter = losslessAfter; p.chunkBits = chunkBits; p.slackBits = slackBits
         p.lossless.gridBits = gridBits; p.lossless.groupSize = group
         let bar = ProgressLine(label: "encode")

@@ -38,6 +38,32 @@ final class CodecCLITests: XCTestCase {
         XCTAssertEqual(info["images"] as? Int, 2)
         XCTAssertEqual(info["dims"] as? Int, 2 * 28 * 28)
         for key in ["bytes", "initial_bits", "bits_per_dim", "net_bits_per_dim"] { XCTAssertNotNil(info[key], key) }
+        XCTAssertEqual(info["spacing"] as? String, "quadratic", "the lossless default")
+    }
+
+    /// --spacing: quadratic by default for lossless files, even for progressive ones, either on
+    /// request; `info` says which, and the files decode.
+    func testSpacingDefaultsAndOverride() throws {
+        let input = try writeIDX(count: 1)
+        let model = repositoryRoot.appendingPathComponent("Fixtures/unet/gray28-plain").path
+        for (args, expected) in [([String](), "quadratic"), (["--spacing", "even"], "even"),
+                                 (["--progressive"], "even"), (["--progressive", "--spacing", "quadratic"], "quadratic")] {
+            let encoded = tmp.appendingPathComponent("s\(args.count)\(expected).ddpm")
+            let e = try CLI.run(["encode", input.path, "-o", encoded.path, "--model", model, "--steps", "5", "--json"] + args)
+            XCTAssertEqual(e.status, 0, "\(args): \(e.stderr)")
+            let i = try CLI.run(["info", encoded.path, "--json"])
+            let info = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(i.stdout.utf8)) as? [String: Any])
+            XCTAssertEqual(info["spacing"] as? String, expected, "\(args)")
+            let human = try CLI.run(["info", encoded.path])
+            XCTAssertTrue(human.stdout.contains("\(expected) spacing"), human.stdout)
+            let d = try CLI.run(["decode", encoded.path, "-o", tmp.appendingPathComponent("d\(args.count)\(expected)-idx3-ubyte").path,
+                                 "--model", model])
+            XCTAssertEqual(d.status, 0, "\(args): \(d.stderr)")
+        }
+        let bad = try CLI.run(["encode", input.path, "-o", tmp.appendingPathComponent("x.ddpm").path, "--spacing", "cubic"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("cubic"), bad.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: tmp.appendingPathComponent("x.ddpm").path))
     }
 
     func testBadInputsFailCleanlyAndLeaveNoOutput() throws {

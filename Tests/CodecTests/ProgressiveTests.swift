@@ -273,11 +273,11 @@ final class ProgressiveTests: XCTestCase {
     }
 
     /// Both spacings code losslessly after T*, and the decoder takes the spacing from the header
-    /// (the default is quadratic; even is what files without the field mean).
+    /// (even is the progressive default and what files without the field mean).
     func testBothTimestepSpacingsRoundTrip() throws {
         let images = [try randomImage("s.png", width: 10, height: 7, channels: 1, seed: 41)]
         let codec = try ProgressiveCodec(model: try fixtureModel("opt-uneven-heads"))
-        XCTAssertEqual(ProgressiveParameters().spacing, .quadratic)
+        XCTAssertEqual(ProgressiveParameters().spacing, .even)
         var streams: [[UInt8]] = []
         for spacing in TimestepSpacing.allCases {
             var p = Self.parameters(steps: 5, losslessAfter: 2)

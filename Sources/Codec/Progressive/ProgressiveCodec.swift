@@ -14,8 +14,12 @@ public struct ProgressiveParameters: Equatable, Sendable {
     public var losslessAfter: Int?
     /// Chain length after respacing (nil: the model's full schedule).
     public var steps: Int?
-    /// Which timesteps a respaced chain keeps (LosslessParameters.spacing).
-    public var spacing: TimestepSpacing = .quadratic
+    /// Which timesteps a respaced chain keeps (TimestepSpacing). Even by default: measured on 20
+    /// Fashion-MNIST images at 100 steps, quadratic spacing lowers the theoretical rate (2.67 vs
+    /// 2.73 bits/dim at step 1) but its many small low-t steps pay more side information, so the
+    /// actual stream at step 1 is larger (3.18 vs 3.04); PSNR at a given actual rate is about
+    /// the same up to 35 dB and better above (40 dB at 2.24 vs 2.32 bits/dim).
+    public var spacing: TimestepSpacing = .even
     public var seed: UInt64 = 0x4444_504D_4300_0001
     /// Grid and grouping of the lossless tail.
     public var lossless = LosslessParameters()

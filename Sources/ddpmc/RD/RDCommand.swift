@@ -20,7 +20,7 @@ struct RDCommand: ParsableCommand {
     @Option(help: "output folder") var out: String
     @Option(help: "diffusers model directory (default: the bundled model for the images' channel count)") var model: String?
     @Option(help: "chain length after respacing") var steps = EncodeCommand.progressiveSteps
-    @Option(help: "which timesteps the respaced chain keeps: quadratic or even") var spacing = ProgressiveParameters().spacing
+    @Option(help: "which timesteps the respaced chain keeps: even or quadratic") var spacing = ProgressiveParameters().spacing
     @Option(help: "record every k-th step") var every = 1
     @Option(help: "KL budget per chunk in bits") var chunkBits = ProgressiveParameters().chunkBits
     @Option(help: "index bits per chunk beyond its KL share") var slackBits = ProgressiveParameters().slackBits
