@@ -19,7 +19,7 @@ struct RDCommand: ParsableCommand {
     @Argument(help: "images or data sets (PNG, folder, idx/idx.gz, .npy)") var inputs: [String]
     @Option(help: "output folder") var out: String
     @Option(help: "diffusers model directory (default: the bundled model for the images' channel count)") var model: String?
-    @Option(help: "chain length after respacing") var steps = EncodeCommand.progressiveSteps
+    @Option(help: "chain length after respacing") var steps = EncodeCommand.defaultSteps
     @Option(help: "which timesteps the respaced chain keeps: even or quadratic") var spacing = ProgressiveParameters().spacing
     @Option(help: "record every k-th step") var every = 1
     @Option(help: "KL budget per chunk in bits") var chunkBits = ProgressiveParameters().chunkBits
