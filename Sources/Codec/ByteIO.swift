@@ -8,9 +8,16 @@ struct ByteWriter {
     mutating func u64(_ v: UInt64) { for i in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(i)))) } }
     mutating func f64(_ v: Double) { u64(v.bitPattern) }
     mutating func raw(_ b: [UInt8]) { bytes += b }
+    /// LEB128: 7 bits per byte, low first; small numbers (sizes, steps) take one or two bytes.
+    mutating func varint(_ v: UInt64) {
+        var v = v
+        while v >= 0x80 { bytes.append(UInt8(v & 0x7F) | 0x80); v >>= 7 }
+        bytes.append(UInt8(v))
+    }
+    mutating func varint(_ v: Int) { varint(UInt64(v)) }
     mutating func string(_ s: String) {
         let utf8 = Array(s.utf8.prefix(Int(UInt16.max)))
-        u16(UInt16(utf8.count)); bytes += utf8
+        varint(utf8.count); bytes += utf8
     }
 }
 
@@ -40,8 +47,24 @@ struct ByteReader {
     }
     mutating func f64() throws(FormatError) -> Double { Double(bitPattern: try u64()) }
     mutating func raw(_ n: Int) throws(FormatError) -> [UInt8] { Array(try take(n)) }
+    mutating func varint() throws(FormatError) -> UInt64 {
+        var v: UInt64 = 0
+        for shift in stride(from: UInt64(0), through: 63, by: 7) {
+            let b = try u8()
+            guard shift < 63 || b <= 1 else { throw .malformed("a number in the header overflows 64 bits") }
+            v |= UInt64(b & 0x7F) << shift
+            if b & 0x80 == 0 { return v }
+        }
+        throw .malformed("a number in the header overflows 64 bits")
+    }
+    /// A varint that must fit `limit` (sizes, counts): garbage never becomes a huge allocation.
+    mutating func varint(limit: Int) throws(FormatError) -> Int {
+        let v = try varint()
+        guard v <= UInt64(limit) else { throw .malformed("a header field holds \(v), more than \(limit)") }
+        return Int(v)
+    }
     mutating func string() throws(FormatError) -> String {
-        let n = Int(try u16())
+        let n = try varint(limit: Int(UInt16.max))
         let b = try take(n)
         guard let s = String(validating: b, as: UTF8.self) else { throw .malformed("a name is not valid UTF-8") }
         return s

@@ -20,7 +20,7 @@ public enum FormatError: Error, CustomStringConvertible, Equatable {
         case let .corrupted(what): return "the file is corrupted: the checksum of \(what.hasPrefix("section") ? "" : "the ")\(what) does not match"
         case let .malformed(why): return "malformed file: \(why)"
         case let .modelMismatch(file, model):
-            return "the file was encoded with model weights SHA-256 \(file), but the model given has \(model); "
+            return "the file was encoded with model weights SHA-256 \(file)…, but the model given has \(model)…; "
                 + "decode with the same model (--model DIR)"
         }
     }
@@ -38,8 +38,14 @@ public struct ImageEntry: Equatable, Sendable {
 }
 
 /// The header of a .ddpm file: everything a decoder needs besides the model and the bits.
+///
+/// Digests are the first `digestLength` bytes of SHA-256: enough to tell models apart and to
+/// check a decode end to end, and 48 bytes shorter than two full digests, which matters for a
+/// single small image (a lossy 28×28 preview is a few hundred bits).
 public struct DDPMHeader: Equatable, Sendable {
-    public var modelSHA256: [UInt8]
+    public static let digestLength = 8
+    /// The first bytes of the SHA-256 of the model's weights file.
+    public var modelDigest: [UInt8]
     public var modelName: String
     public var sourceKind: SourceKind
     public var images: [ImageEntry]
@@ -51,16 +57,19 @@ public struct DDPMHeader: Equatable, Sendable {
     /// Coding parameters, interpreted by the codec that wrote the section (see Codec docs).
     public var parameters: [UInt8: Double]
     public var seed: UInt64
-    /// SHA-256 of every decoded pixel, in image order: the end-to-end check of a lossless decode.
-    public var pixelSHA256: [UInt8]
+    /// The first bytes of the SHA-256 of every decoded pixel, in image order: the end-to-end
+    /// check of a lossless decode.
+    public var pixelDigest: [UInt8]
 
-    public init(modelSHA256: [UInt8], modelName: String, sourceKind: SourceKind, images: [ImageEntry],
+    /// Digests longer than `digestLength` (a full SHA-256) are cut to it.
+    public init(modelDigest: [UInt8], modelName: String, sourceKind: SourceKind, images: [ImageEntry],
                 patchHeight: Int, patchWidth: Int, steps: Int, trainTimesteps: Int,
-                parameters: [UInt8: Double], seed: UInt64, pixelSHA256: [UInt8]) {
-        self.modelSHA256 = modelSHA256; self.modelName = modelName; self.sourceKind = sourceKind
+                parameters: [UInt8: Double], seed: UInt64, pixelDigest: [UInt8]) {
+        self.modelDigest = Array(modelDigest.prefix(Self.digestLength)); self.modelName = modelName
+        self.sourceKind = sourceKind
         self.images = images; self.patchHeight = patchHeight; self.patchWidth = patchWidth
         self.steps = steps; self.trainTimesteps = trainTimesteps; self.parameters = parameters
-        self.seed = seed; self.pixelSHA256 = pixelSHA256
+        self.seed = seed; self.pixelDigest = Array(pixelDigest.prefix(Self.digestLength))
     }
 
     /// Sub-pixels over all images.
@@ -77,34 +86,49 @@ public struct Section: Equatable, Sendable {
 
 /// The .ddpm container: magic, version, a CRC-guarded header, then CRC-guarded sections.
 ///
-///     "DDPMC\u{1A}"  version:u16  headerLength:u32  zstd(header)  headerCRC:u32
-///     { kind:u8  length:u64  crc:u32  payload }*
+///     "DDPMC\u{1A}"  version:u16  length:varint  packing:u8  header  headerCRC:u32
+///     { kind:u8  length:u32  crc:u32  payload }*
+///
+/// `length` counts the packing byte and the header; packing 0 = the header as is, 1 = zstd (chosen
+/// when smaller: archives with many image names). Integers in the header are LEB128 varints,
+/// parameters whole numbers where they are whole (f64 otherwise, marked by the key's top bit), so
+/// the container before the first section of a one-image file is about 90 bytes.
 public enum DDPMFile {
     public static let magic: [UInt8] = Array("DDPMC".utf8) + [0x1A]
-    public static let version: UInt16 = 1
+    public static let version: UInt16 = 2
 
     public static func encode(header: DDPMHeader, sections: [Section]) -> [UInt8] {
         var h = ByteWriter()
-        h.raw(header.modelSHA256)
+        h.raw(header.modelDigest)
         h.string(header.modelName)
         h.u8(sourceKindCode(header.sourceKind))
-        h.u32(UInt32(header.images.count))
+        h.varint(header.images.count)
         for image in header.images {
-            h.string(image.name); h.u32(UInt32(image.width)); h.u32(UInt32(image.height)); h.u8(UInt8(image.channels))
+            h.string(image.name); h.varint(image.width); h.varint(image.height); h.u8(UInt8(image.channels))
         }
-        h.u16(UInt16(header.patchHeight)); h.u16(UInt16(header.patchWidth))
-        h.u32(UInt32(header.steps)); h.u32(UInt32(header.trainTimesteps))
+        h.varint(header.patchHeight); h.varint(header.patchWidth)
+        h.varint(header.steps); h.varint(header.trainTimesteps)
         h.u8(UInt8(header.parameters.count))
-        for key in header.parameters.keys.sorted() { h.u8(key); h.f64(header.parameters[key]!) }
+        for key in header.parameters.keys.sorted() {
+            let v = header.parameters[key]!
+            precondition(key < 0x80, "parameter keys are 0...127 (the top bit marks an f64 value)")
+            if v >= 0, v < 0x1p53, v == v.rounded(.towardZero), !(v == 0 && v.sign == .minus) {
+                h.u8(key); h.varint(UInt64(v))
+            } else {
+                h.u8(key | 0x80); h.f64(v)
+            }
+        }
         h.u64(header.seed)
-        h.raw(header.pixelSHA256)
+        h.raw(header.pixelDigest)
 
-        let packed = HeaderCompression.compress(h.bytes)
+        let zstd = HeaderCompression.compress(h.bytes)
+        let packed = zstd.count < h.bytes.count ? [1] + zstd : [0] + h.bytes
         var out = ByteWriter()
-        out.raw(magic); out.u16(version); out.u32(UInt32(packed.count)); out.raw(packed)
+        out.raw(magic); out.u16(version); out.varint(packed.count); out.raw(packed)
         out.u32(Checksums.crc32(out.bytes[...]))
         for s in sections {
-            out.u8(s.kind.rawValue); out.u64(UInt64(s.payload.count)); out.u32(Checksums.crc32(s.payload[...]))
+            precondition(s.payload.count <= Int(UInt32.max), "a section is limited to 4 GiB")
+            out.u8(s.kind.rawValue); out.u32(UInt32(s.payload.count)); out.u32(Checksums.crc32(s.payload[...]))
             out.raw(s.payload)
         }
         return out.bytes
@@ -120,11 +144,12 @@ public enum DDPMFile {
     /// Bytes before the first section's header (magic, version, header and its CRC).
     public static func headerLength(_ bytes: [UInt8]) throws(FormatError) -> Int {
         var r = ByteReader(bytes, offset: magic.count + 2)
-        return magic.count + 2 + 4 + Int(try r.u32()) + 4
+        let packed = try r.varint(limit: HeaderCompression.maximumHeaderSize)
+        return r.offset + packed + 4
     }
 
     /// Bytes of a section's own header (kind, length, CRC).
-    public static let sectionHeaderLength = 13
+    public static let sectionHeaderLength = 9
 
     /// `decode`, and also the received part of a section cut short by the end of the bytes
     /// (`partial`, its checksum unverifiable): a progressive stream decodes from any prefix.
@@ -135,54 +160,64 @@ public enum DDPMFile {
         var outer = ByteReader(bytes, offset: magic.count)
         let v = try outer.u16()
         guard v == version else { throw .unsupportedVersion(v) }
-        let packedLength = Int(try outer.u32())
-        guard packedLength <= outer.remaining - 4 else {
+        let packedLength = try outer.varint(limit: HeaderCompression.maximumHeaderSize)
+        guard packedLength >= 1, packedLength <= outer.remaining - 4 else {
             throw .truncated(what: "header", needed: outer.offset + packedLength + 4, have: bytes.count)
         }
         let headerEnd = outer.offset + packedLength
         let crc = Checksums.crc32(bytes[0..<headerEnd])
         var crcReader = ByteReader(bytes, offset: headerEnd)
         guard try crcReader.u32() == crc else { throw .corrupted(what: "header") }
-        let body = try HeaderCompression.decompress(Array(bytes[outer.offset..<headerEnd]))
+        let packing = bytes[outer.offset]
+        let stored = Array(bytes[(outer.offset + 1)..<headerEnd])
+        let body: [UInt8]
+        switch packing {
+        case 0: body = stored
+        case 1: body = try HeaderCompression.decompress(stored)
+        default: throw .malformed("unknown header packing \(packing)")
+        }
         let sectionStart = headerEnd + 4
         var r = ByteReader(body)
         let length = body.count
 
-        let model = try r.raw(32)
+        let model = try r.raw(DDPMHeader.digestLength)
         let name = try r.string()
         let kind = try sourceKind(try r.u8())
-        let count = Int(try r.u32())
-        guard count <= length else { throw .malformed("image count \(count) exceeds the header size") }
+        let count = try r.varint(limit: length)
         var images: [ImageEntry] = []
         for _ in 0..<count {
             let n = try r.string()
-            let w = Int(try r.u32()), h = Int(try r.u32()), c = Int(try r.u8())
+            let w = try r.varint(limit: 1 << 16), h = try r.varint(limit: 1 << 16), c = Int(try r.u8())
             guard w > 0, h > 0, c == 1 || c == 3, w <= 1 << 16, h <= 1 << 16 else {
                 throw .malformed("image \(n) has geometry \(w)×\(h)×\(c)")
             }
             images.append(ImageEntry(name: n, width: w, height: h, channels: c))
         }
-        let ph = Int(try r.u16()), pw = Int(try r.u16())
-        let steps = Int(try r.u32()), trainSteps = Int(try r.u32())
+        let ph = try r.varint(limit: 1 << 16), pw = try r.varint(limit: 1 << 16)
+        let steps = try r.varint(limit: 1 << 30), trainSteps = try r.varint(limit: 1 << 30)
         var parameters: [UInt8: Double] = [:]
-        for _ in 0..<Int(try r.u8()) { let k = try r.u8(); parameters[k] = try r.f64() }
+        for _ in 0..<Int(try r.u8()) {
+            let k = try r.u8()
+            parameters[k & 0x7F] = k & 0x80 == 0 ? Double(try r.varint(limit: 1 << 53)) : try r.f64()
+        }
         let seed = try r.u64()
-        let pixels = try r.raw(32)
+        let pixels = try r.raw(DDPMHeader.digestLength)
         guard r.remaining == 0 else { throw .malformed("header length does not match its contents") }
-        let header = DDPMHeader(modelSHA256: model, modelName: name, sourceKind: kind, images: images,
+        let header = DDPMHeader(modelDigest: model, modelName: name, sourceKind: kind, images: images,
                                 patchHeight: ph, patchWidth: pw, steps: steps, trainTimesteps: trainSteps,
-                                parameters: parameters, seed: seed, pixelSHA256: pixels)
+                                parameters: parameters, seed: seed, pixelDigest: pixels)
 
         var sections: [Section] = []
         var s = ByteReader(bytes, offset: sectionStart)
         var damage: FormatError?
         var partial: Section?
         while s.remaining > 0 {
-            guard s.remaining >= 13 else {
-                damage = .truncated(what: "section \(sections.count + 1) header", needed: s.offset + 13, have: bytes.count)
+            guard s.remaining >= sectionHeaderLength else {
+                damage = .truncated(what: "section \(sections.count + 1) header", needed: s.offset + sectionHeaderLength,
+                                    have: bytes.count)
                 break
             }
-            let k = try s.u8(), len = try s.u64(), c = try s.u32()
+            let k = try s.u8(), len = UInt64(try s.u32()), c = try s.u32()
             guard let kind = Section.Kind(rawValue: k) else { damage = .malformed("unknown section kind \(k)"); break }
             guard len <= UInt64(s.remaining) else {
                 let needed = len > UInt64(Int.max / 2) ? Int.max : s.offset + Int(len)

@@ -210,7 +210,7 @@ struct InfoCommand: ParsableCommand {
             var object: [String: Any] = [
                 "bytes": data.count, "images": h.images.count, "dims": dims,
                 "bits_per_dim": Double(data.count * 8) / Double(max(dims, 1)),
-                "model": h.modelName, "model_sha256": Checksums.hex(h.modelSHA256), "steps": h.steps,
+                "model": h.modelName, "model_sha256_prefix": Checksums.hex(h.modelDigest), "steps": h.steps,
                 "spacing": h.parameters[LosslessParameters.spacingKey].flatMap { TimestepSpacing(code: Int($0)) }?.rawValue ?? "even",
                 "patch": [h.patchHeight, h.patchWidth], "sections": sections.map { ["kind": "\($0.kind)", "bytes": $0.payload.count] },
                 "payload_bytes": payload,
@@ -228,7 +228,7 @@ struct InfoCommand: ParsableCommand {
             if let damage { object["damage"] = damage.description }
             if json { try printJSON(object); return }
             print("file:        \(input) (\(data.count) bytes)")
-            print("model:       \(h.modelName)  sha256 \(Checksums.hex(h.modelSHA256))")
+            print("model:       \(h.modelName)  sha256 \(Checksums.hex(h.modelDigest))…")
             print("images:      \(h.images.count), \(dims) sub-pixels, \(h.images.prefix(3).map { "\($0.name) \($0.width)×\($0.height)×\($0.channels)" }.joined(separator: ", "))\(h.images.count > 3 ? ", …" : "")")
             let spacing = h.parameters[LosslessParameters.spacingKey].flatMap { TimestepSpacing(code: Int($0)) }?.rawValue ?? "even"
             print("chain:       \(h.steps) steps (model trained with \(h.trainTimesteps)"

@@ -338,7 +338,8 @@ final class ProgressiveCLITests: XCTestCase {
                                            "--steps", "3", "--chunk-bits", "8", "--json"]))
         let header = try XCTUnwrap(e["header_bytes"] as? Int)
         let original = [UInt8](try Data(contentsOf: encoded))
-        XCTAssertEqual(original[header - 13], 2, "the progressive section's kind")
+        // header_bytes ends after the section header: kind u8, length u32, CRC u32.
+        XCTAssertEqual(original[header - 9], 2, "the progressive section's kind")
         let storedCRC = original[(header - 4)..<header].enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * UInt32($1.offset)) }
         XCTAssertEqual(storedCRC, Self.crc32(original[header...]), "the CRC helper matches the file's")
         // Step 3: flag 0, delta +1 (zigzag 2: "011"), one 1-bit index; step 2: flag 0, delta Int.max.
@@ -347,8 +348,8 @@ final class ProgressiveCLITests: XCTestCase {
         var byte: UInt8 = 0, used = 0
         for c in bits { byte = byte << 1 | (c == "1" ? 1 : 0); used += 1; if used == 8 { payload.append(byte); byte = 0; used = 0 } }
         if used > 0 { payload.append(byte << (8 - used)) }
-        var file = Array(original[0..<(header - 12)])
-        for i in 0..<8 { file.append(UInt8(truncatingIfNeeded: UInt64(payload.count) >> (8 * UInt64(i)))) }
+        var file = Array(original[0..<(header - 8)])
+        for i in 0..<4 { file.append(UInt8(truncatingIfNeeded: UInt32(payload.count) >> (8 * UInt32(i)))) }
         let crc = Self.crc32(payload)
         for i in 0..<4 { file.append(UInt8(truncatingIfNeeded: crc >> (8 * UInt32(i)))) }
         file += payload

@@ -77,7 +77,8 @@ public struct LosslessReport: Sendable {
 /// Images ⇄ .ddpm files with the bits-back chain.
 public struct LosslessCodec: Sendable {
     public let model: DiffusionModel
-    public let modelSHA256: [UInt8]
+    /// The first bytes of the SHA-256 of the weights file (DDPMHeader.modelDigest).
+    public let modelDigest: [UInt8]
     public let modelName: String
 
     public init(model: DiffusionModel) throws {
@@ -86,7 +87,7 @@ public struct LosslessCodec: Sendable {
         guard let data = FileManager.default.contents(atPath: weights) else {
             throw LosslessError.decodeMismatch("cannot read \(weights)")
         }
-        modelSHA256 = Checksums.sha256([UInt8](data))
+        modelDigest = Array(Checksums.sha256([UInt8](data)).prefix(DDPMHeader.digestLength))
         modelName = (model.directory as NSString).lastPathComponent
     }
 
@@ -123,7 +124,7 @@ public struct LosslessCodec: Sendable {
         }
         let payload = stack.serializedBytes()
         var header = DDPMHeader(
-            modelSHA256: modelSHA256, modelName: modelName, sourceKind: kind,
+            modelDigest: modelDigest, modelName: modelName, sourceKind: kind,
             images: images.map { ImageEntry(name: $0.name, width: $0.image.width, height: $0.image.height, channels: $0.image.channels) },
             patchHeight: model.patchHeight, patchWidth: model.patchWidth, steps: chain.steps,
             trainTimesteps: model.schedule.count,
@@ -132,7 +133,7 @@ public struct LosslessCodec: Sendable {
                          LosslessParameters.Key.groupSize.rawValue: Double(p.groupSize),
                          LosslessParameters.Key.clipDenoised.rawValue: clip ? 1 : 0,
                          LosslessParameters.spacingKey: Double(p.spacing.code)],
-            seed: p.seed, pixelSHA256: Self.pixelDigest(images.map(\.image)))
+            seed: p.seed, pixelDigest: Self.pixelDigest(images.map(\.image)))
         header.parameters[LosslessParameters.Key.initialBits.rawValue] = stack.initialBits
         let bytes = DDPMFile.encode(header: header, sections: [Section(kind: .bitsBack, payload: payload)])
         let report = LosslessReport(fileBytes: bytes.count, dimensions: header.dimensions, images: images.count,
@@ -146,8 +147,8 @@ public struct LosslessCodec: Sendable {
         -> (images: [NamedImage], kind: SourceKind, header: DDPMHeader)
     {
         let (header, sections, damage) = try DDPMFile.decode(bytes)
-        guard header.modelSHA256 == modelSHA256 else {
-            throw FormatError.modelMismatch(file: Checksums.hex(header.modelSHA256), model: Checksums.hex(modelSHA256))
+        guard header.modelDigest == modelDigest else {
+            throw FormatError.modelMismatch(file: Checksums.hex(header.modelDigest), model: Checksums.hex(modelDigest))
         }
         if let damage { throw damage }
         guard let section = sections.first(where: { $0.kind == .bitsBack }) else {
@@ -192,7 +193,7 @@ public struct LosslessCodec: Sendable {
         for (e, px) in zip(header.images, planes) {
             images.append(NamedImage(name: e.name, image: try Image(width: e.width, height: e.height, channels: e.channels, pixels: px)))
         }
-        guard Self.pixelDigest(images.map(\.image)) == header.pixelSHA256 else {
+        guard Self.pixelDigest(images.map(\.image)) == header.pixelDigest else {
             throw LosslessError.decodeMismatch("the decoded pixels do not match the checksum in the header")
         }
         return (images, header.sourceKind, header)
@@ -201,6 +202,6 @@ public struct LosslessCodec: Sendable {
     static func pixelDigest(_ images: [Image]) -> [UInt8] {
         var all: [UInt8] = []
         for im in images { all += im.pixels }
-        return Checksums.sha256(all)
+        return Array(Checksums.sha256(all).prefix(DDPMHeader.digestLength))
     }
 }

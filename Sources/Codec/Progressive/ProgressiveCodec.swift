@@ -144,10 +144,10 @@ public struct ProgressiveCodec: Sendable {
             parameters[LosslessParameters.initialBitsKey] = initialBits
         }
         let header = DDPMHeader(
-            modelSHA256: lossless.modelSHA256, modelName: lossless.modelName, sourceKind: kind,
+            modelDigest: lossless.modelDigest, modelName: lossless.modelName, sourceKind: kind,
             images: images.map { ImageEntry(name: $0.name, width: $0.image.width, height: $0.image.height, channels: $0.image.channels) },
             patchHeight: model.patchHeight, patchWidth: model.patchWidth, steps: k, trainTimesteps: model.schedule.count,
-            parameters: parameters, seed: p.seed, pixelSHA256: LosslessCodec.pixelDigest(images.map(\.image)))
+            parameters: parameters, seed: p.seed, pixelDigest: LosslessCodec.pixelDigest(images.map(\.image)))
         let bytes = DDPMFile.encode(header: header, sections: sections)
         let headerBytes = try DDPMFile.headerLength(bytes) + DDPMFile.sectionHeaderLength
         return ProgressiveEncodeResult(
@@ -163,8 +163,8 @@ public struct ProgressiveCodec: Sendable {
                        progress: (_ done: Int, _ total: Int) -> Void = { _, _ in },
                        frame: (_ step: Int, _ images: [NamedImage]) throws -> Void = { _, _ in }) throws -> ProgressiveDecodeResult {
         let (header, sections, partial, damage) = try DDPMFile.decodePrefix(bytes)
-        guard header.modelSHA256 == lossless.modelSHA256 else {
-            throw FormatError.modelMismatch(file: Checksums.hex(header.modelSHA256), model: Checksums.hex(lossless.modelSHA256))
+        guard header.modelDigest == lossless.modelDigest else {
+            throw FormatError.modelMismatch(file: Checksums.hex(header.modelDigest), model: Checksums.hex(lossless.modelDigest))
         }
         let stream: [UInt8]
         if let s = sections.first(where: { $0.kind == .progressive }) {
@@ -251,7 +251,7 @@ public struct ProgressiveCodec: Sendable {
             let images = try zip(header.images, planes).map { e, px in
                 NamedImage(name: e.name, image: try Image(width: e.width, height: e.height, channels: e.channels, pixels: px))
             }
-            guard LosslessCodec.pixelDigest(images.map(\.image)) == header.pixelSHA256 else {
+            guard LosslessCodec.pixelDigest(images.map(\.image)) == header.pixelDigest else {
                 throw LosslessError.decodeMismatch("the decoded pixels do not match the checksum in the header")
             }
             return ProgressiveDecodeResult(images: images, kind: header.sourceKind, reachedStep: nil, exact: true,
