@@ -156,7 +156,7 @@ def export_model(ema_model, cfg_name, variance_type, outdir, info):
     with open(os.path.join(tmp, "training_info.json"), "w") as f:
         json.dump(info, f, indent=1)
     with open(os.path.join(tmp, "README.md"), "w") as f:
-        f.write(model_readme(cfg_name, variance_type, info))
+        f.write(model_readme(cfg_name, variance_type, info, measured_text(cfg_name)))
     for fn in os.listdir(tmp):
         os.chmod(os.path.join(tmp, fn), 0o644)
     shutil.rmtree(old, ignore_errors=True)
@@ -177,7 +177,17 @@ DATA_TEXT = {
 }
 
 
-def model_readme(cfg_name, variance_type, info):
+def measured_text(cfg_name):
+    """Training/<config>/measured.md: the test-set measurements of a given step, written by hand after measuring
+    (they name the step they were made at, which later checkpoints may have passed)."""
+    path = os.path.join(ROOT, "Training", cfg_name, "measured.md")
+    if not os.path.exists(path):
+        return ""
+    with open(path) as f:
+        return "\n## Measured on test images\n\n" + f.read().strip() + "\n"
+
+
+def model_readme(cfg_name, variance_type, info, measured=""):
     u = CONFIGS[cfg_name]["unet"]
     size = u["sample_size"]
     att = size >> (len(u["block_out_channels"]) - 1)
@@ -216,6 +226,7 @@ continues; the numbers below are those of the weights in this directory.**
 | step | wall h | val bound bits/dim | L_0 |
 |---|---|---|---|
 {hist}
+{measured}
 """
 
 
@@ -249,7 +260,17 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--val-n", type=int, help="validation images (default from the config)")
     ap.add_argument("--val-terms", type=int, help="stratified terms of the validation bound")
+    ap.add_argument("--write-readme", action="store_true",
+                    help="only rewrite the exported model's README.md from its training_info.json and "
+                         "Training/<config>/measured.md, then exit")
     a = ap.parse_args(argv)
+    if a.write_readme:
+        outdir = a.export_dir or os.path.join(ROOT, "Fixtures", "models", a.config)
+        with open(os.path.join(outdir, "training_info.json")) as f:
+            info = json.load(f)
+        with open(os.path.join(outdir, "README.md"), "w") as f:
+            f.write(model_readme(a.config, info["variance_type"], info, measured_text(a.config)))
+        return
     torch.set_num_threads(a.threads)
     try:
         torch.set_num_interop_threads(1)
