@@ -361,4 +361,60 @@ final class ProgressiveCLITests: XCTestCase {
                        "the decoder trapped: \(r.stderr.prefix(300))")
         XCTAssertTrue(r.status == 0 || r.stderr.contains("damaged"), "status \(r.status): \(r.stderr.prefix(300))")
     }
+
+    // MARK: rd
+
+    /// `ddpmc rd`: one encode, per step and image the rates and distortion; the CSV, the
+    /// CompressAI-style JSON, the chart (with classical codecs overlaid) and the contact sheet;
+    /// `--replot` redraws the chart from the CSV alone.
+    func testRDWritesItsTablesChartAndSheetAndReplots() throws {
+        let a = try writePNG("a.png", width: 10, height: 8, channels: 1, seed: 3)
+        let b = try writePNG("b.png", width: 8, height: 8, channels: 1, seed: 4)
+        let classical = tmp.appendingPathComponent("classical.csv")
+        try "codec,quality,bits_per_dim,rmse\nWebP,50,2.5,9.5\nWebP,90,4.0,3.2\n".write(to: classical, atomically: true, encoding: .utf8)
+        let out = tmp.appendingPathComponent("rd")
+        let r = try CLI.run(["rd", a.path, b.path, "--out", out.path, "--model", Self.gray, "--steps", "6", "--chunk-bits", "8",
+                             "--reconstruct-at", "3", "--classical", classical.path, "--sheet", "2", "--title", "test study"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("actual vs") && r.stderr.contains("theoretical"), r.stderr)
+
+        let csv = try String(contentsOf: out.appendingPathComponent("rd.csv"), encoding: .utf8)
+        let lines = csv.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.first, "step,image,reconstruction,rate_theoretical_bpd,rate_actual_bpd,rmse,psnr")
+        let rows = lines.dropFirst().map { $0.split(separator: ",").map(String.init) }
+        let set = rows.filter { $0[1] == "ALL" && $0[2] == "xhat" }
+        XCTAssertEqual(set.map { Int($0[0])! }.sorted(), Array(1...6), "every step of the set's x̂0 curve")
+        XCTAssertEqual(Set(rows.filter { $0[2] == "xhat" }.map { $0[1] }), ["a.png", "b.png", "ALL"])
+        XCTAssertEqual(Set(rows.filter { $0[2] != "xhat" }.map { "\($0[0]) \($0[2])" }), ["3 sample", "3 ddim"])
+        // Rates accumulate as the steps arrive (t runs from 6 down to 1).
+        let actual = set.sorted { Int($0[0])! > Int($1[0])! }.map { Double($0[4])! }
+        XCTAssertEqual(actual, actual.sorted(), "cumulative actual rate")
+        XCTAssertGreaterThan(actual.last!, 0)
+
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("rd.json"))) as? [String: Any])
+        let results = try XCTUnwrap(json["results"] as? [String: Any])
+        XCTAssertEqual((results["bpp"] as? [Double])?.count, 6)
+        XCTAssertEqual((results["psnr-rgb"] as? [Double])?.count, 6)
+
+        let svg = try String(contentsOf: out.appendingPathComponent("rd.svg"), encoding: .utf8)
+        for text in ["test study", "Distortion vs rate", "Rate vs step", "WebP", "x̂0, actual rate"] {
+            XCTAssertTrue(svg.contains(text), text)
+        }
+        let sheet = [UInt8](try Data(contentsOf: out.appendingPathComponent("frames.png")))
+        XCTAssertEqual(Array(sheet.prefix(8)), Self.pngSignature)
+
+        let re = try CLI.run(["rd", "--replot", "--out", out.path, "--title", "redrawn"])
+        XCTAssertEqual(re.status, 0, re.stderr)
+        let again = try String(contentsOf: out.appendingPathComponent("rd.svg"), encoding: .utf8)
+        XCTAssertTrue(again.contains("redrawn") && !again.contains("WebP"), "new title, no classical overlay this time")
+
+        let both = try CLI.run(["rd", a.path, "--replot", "--out", out.path])
+        XCTAssertNotEqual(both.status, 0)
+        XCTAssertTrue(both.stderr.contains("--replot"), both.stderr)
+        try "not,a,study\n".write(to: out.appendingPathComponent("rd.csv"), atomically: true, encoding: .utf8)
+        let bad = try CLI.run(["rd", "--replot", "--out", out.path])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("rd.csv"), bad.stderr)
+        XCTAssertEqual(try String(contentsOf: out.appendingPathComponent("rd.svg"), encoding: .utf8), again, "a failed replot keeps the chart")
+    }
 }

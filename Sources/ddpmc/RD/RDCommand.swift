@@ -16,7 +16,7 @@ struct RDCommand: ParsableCommand {
             + "few steps also of the 'sample' and 'ddim' reconstructions. Classical codecs are overlaid from a CSV "
             + "(codec,setting,bits_per_dim,rmse,psnr) such as Tools/baselines.py lossy writes.")
 
-    @Argument(help: "images or data sets (PNG, folder, idx/idx.gz, .npy)") var inputs: [String]
+    @Argument(help: "images or data sets (PNG, folder, idx/idx.gz, .npy)") var inputs: [String] = []
     @Option(help: "output folder") var out: String
     @Option(help: "diffusers model directory (default: the bundled model for the images' channel count)") var model: String?
     @Option(help: "chain length after respacing") var steps = EncodeCommand.defaultSteps
@@ -30,9 +30,12 @@ struct RDCommand: ParsableCommand {
     @Option(help: "classical codecs' CSV to overlay") var classical: String?
     @Option(help: "images in the contact sheet") var sheet = 4
     @Option(help: "title of the figure") var title: String?
+    @Flag(help: "only redraw OUT/rd.svg from OUT/rd.csv (e.g. with another --classical or --title), no encoding")
+    var replot = false
 
     func validate() throws {
-        if inputs.isEmpty { throw ValidationError("give at least one input") }
+        if inputs.isEmpty && !replot { throw ValidationError("give at least one input") }
+        if replot && !inputs.isEmpty { throw ValidationError("--replot reads OUT/rd.csv: give no inputs") }
         if steps < 1 { throw ValidationError("--steps must be at least 1") }
         if every < 1 { throw ValidationError("--every must be at least 1") }
         if !(1...20).contains(chunkBits) { throw ValidationError("--chunk-bits must be in 1...20") }
@@ -43,7 +46,32 @@ struct RDCommand: ParsableCommand {
     struct Row { var image: String; var step: Int; var reconstruction: String; var theoretical: Double; var actual: Double; var rmse: Double }
 
     func run() throws {
-        do { try study() } catch let e as CLIError { throw e } catch { throw CLIError(describe(error)) }
+        do { try replot ? redraw() : study() } catch let e as CLIError { throw e } catch { throw CLIError(describe(error)) }
+    }
+
+    /// rd.svg again from the rows rd.csv holds.
+    func redraw() throws {
+        let path = (out as NSString).appendingPathComponent("rd.csv")
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw CLIError("cannot read \(path)") }
+        var lines = text.split(whereSeparator: \.isNewline).map(String.init)
+        guard lines.first == "step,image,reconstruction,rate_theoretical_bpd,rate_actual_bpd,rmse,psnr" else {
+            throw CLIError("\(path) is not an rd.csv written by ddpmc rd")
+        }
+        lines.removeFirst()
+        let rows = try lines.map { line -> Row in
+            let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            guard f.count == 7, let step = Int(f[0]), let th = Double(f[3]), let ac = Double(f[4]), let rmse = Double(f[5]) else {
+                throw CLIError("\(path): bad row '\(line)'")
+            }
+            return Row(image: f[1], step: step, reconstruction: f[2], theoretical: th, actual: ac, rmse: rmse)
+        }
+        guard rows.contains(where: { $0.image == "ALL" && $0.reconstruction == "xhat" }) else {
+            throw CLIError("\(path) has no rows for the whole set (image ALL)")
+        }
+        let classicalRows = try classical.map(readClassical) ?? []
+        try AtomicFile.write(Array(chart(rows, classical: classicalRows, title: title ?? "ddpmc rd: \(out)").render().utf8),
+                             to: (out as NSString).appendingPathComponent("rd.svg"))
+        note("\((out as NSString).appendingPathComponent("rd.svg")): redrawn from \(rows.count) rows")
     }
 
     func study() throws {

@@ -69,9 +69,28 @@ struct SVGChart {
                     s += "\n"
                 }
             }
-            // Legend, top right inside the plot.
+            // Legend inside the plot, in the corner its box hides the least of the curves.
+            let box = (width: 150.0, height: 14 * Double(panel.series.count) + 4)
+            let corners = [(x0 + w - box.width, y0 + 2), (x0 + 8, y0 + 2),
+                           (x0 + w - box.width, y0 + h - box.height - 2), (x0 + 8, y0 + h - box.height - 2)]
+            var covered = [Int](repeating: 0, count: corners.count)
+            for series in panel.series {
+                let pts = series.points.filter { $0.x.isFinite && $0.y.isFinite }.map { (px($0.x), py($0.y)) }
+                for (a, b) in zip(pts, pts.dropFirst().isEmpty ? pts : Array(pts.dropFirst())) {
+                    for i in 0...8 {
+                        let u = Double(i) / 8, x = a.0 + u * (b.0 - a.0), y = a.1 + u * (b.1 - a.1)
+                        for (c, corner) in corners.enumerated()
+                        where x >= corner.0 && x <= corner.0 + box.width && y >= corner.1 && y <= corner.1 + box.height {
+                            covered[c] += 1
+                        }
+                    }
+                }
+            }
+            let best = covered.indices.min { covered[$0] < covered[$1] } ?? 0
+            let (lx, top) = corners[best]
+            s += "<rect x=\"\(f(lx - 4))\" y=\"\(f(top))\" width=\"\(f(box.width))\" height=\"\(f(box.height))\" fill=\"white\" fill-opacity=\"0.85\"/>\n"
             for (k, series) in panel.series.enumerated() {
-                let ly = y0 + 12 + Double(k) * 14, lx = x0 + w - 150
+                let ly = top + 12 + Double(k) * 14
                 s += "<line x1=\"\(f(lx))\" y1=\"\(f(ly - 4))\" x2=\"\(f(lx + 18))\" y2=\"\(f(ly - 4))\" stroke=\"\(series.color)\" stroke-width=\"2\"\(series.dashed ? " stroke-dasharray=\"5,3\"" : "")/>"
                 s += "<text x=\"\(f(lx + 22))\" y=\"\(f(ly))\">\(escape(series.name))</text>\n"
             }
