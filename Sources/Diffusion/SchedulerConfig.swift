@@ -1,4 +1,5 @@
 import Foundation
+import UNet
 
 /// How the betas are made (diffusers' `beta_schedule`, or explicit `trained_betas`).
 public enum BetaSchedule: Equatable, Sendable {
@@ -47,7 +48,7 @@ public struct SchedulerConfig: Equatable, Sendable {
 
     /// Defaults are DDPMScheduler's own, so a config that omits a field means what it means to diffusers.
     public init(json: [String: Any], path: String = "scheduler_config.json") throws(DiffusionError) {
-        let r = JSONFields(dict: json, path: path)
+        let r = JSONFieldReader<DiffusionError>(dict: json) { _, reason in .unreadable(path: path, reason: reason) }
         if let name = r.value("_class_name") as? String, name != "DDPMScheduler" {
             throw .unsupportedConfig(field: "_class_name", value: name, supported: "DDPMScheduler")
         }
@@ -94,55 +95,5 @@ public struct SchedulerConfig: Equatable, Sendable {
         guard clipSampleRange > 0, clipSampleRange.isFinite else {
             throw .unsupportedConfig(field: "clip_sample_range", value: "\(clipSampleRange)", supported: "a positive number")
         }
-    }
-}
-
-/// Typed access to a JSON object; every failure names the field.
-private struct JSONFields {
-    let dict: [String: Any]
-    let path: String
-
-    func value(_ key: String) -> Any? {
-        guard let v = dict[key], !(v is NSNull) else { return nil }
-        return v
-    }
-
-    func bad(_ key: String, _ expected: String) -> DiffusionError {
-        .unreadable(path: path, reason: "field \(key) should be \(expected), found \(dict[key].map { "\($0)" } ?? "nothing")")
-    }
-
-    func int(_ key: String, default d: Int) throws(DiffusionError) -> Int {
-        guard let v = value(key) else { return d }
-        guard let n = v as? NSNumber, Double(n.intValue) == n.doubleValue else { throw bad(key, "an integer") }
-        return n.intValue
-    }
-
-    func double(_ key: String, default d: Double) throws(DiffusionError) -> Double {
-        guard let v = value(key) else { return d }
-        guard let n = v as? NSNumber else { throw bad(key, "a number") }
-        return n.doubleValue
-    }
-
-    func bool(_ key: String, default d: Bool) throws(DiffusionError) -> Bool {
-        guard let v = value(key) else { return d }
-        guard let b = v as? Bool else { throw bad(key, "true or false") }
-        return b
-    }
-
-    func string(_ key: String, default d: String) throws(DiffusionError) -> String {
-        guard let v = value(key) else { return d }
-        guard let s = v as? String else { throw bad(key, "a string") }
-        return s
-    }
-
-    func doubles(_ key: String) throws(DiffusionError) -> [Double]? {
-        guard let v = value(key) else { return nil }
-        guard let a = v as? [Any] else { throw bad(key, "a list of numbers or null") }
-        var out: [Double] = []
-        for item in a {
-            guard let n = item as? NSNumber else { throw bad(key, "a list of numbers or null") }
-            out.append(n.doubleValue)
-        }
-        return out
     }
 }

@@ -60,7 +60,7 @@ public struct UNetConfig: Equatable, Sendable {
     }
 
     public init(json: [String: Any], path: String = "config.json") throws {
-        var r = ConfigReader(dict: json, path: path)
+        let r = ConfigReader(dict: json, path: path)
         if let cls = json["_class_name"] as? String, cls != "UNet2DModel" {
             throw ModelError.unsupportedConfig(field: "_class_name", value: cls, supported: "UNet2DModel")
         }
@@ -149,53 +149,16 @@ public struct UNetConfig: Equatable, Sendable {
     }
 }
 
-/// Typed access to a JSON dictionary that names the offending field in its errors.
-struct ConfigReader {
-    let dict: [String: Any]
-    let path: String
+/// The config reader of config.json: field errors are ModelError.malformedConfig.
+typealias ConfigReader = JSONFieldReader<ModelError>
 
-    func value(_ key: String) -> Any? {
-        guard let v = dict[key], !(v is NSNull) else { return nil }
-        return v
+extension JSONFieldReader where Failure == ModelError {
+    init(dict: [String: Any], path: String) {
+        self.init(dict: dict) { _, reason in .malformedConfig(path: path, reason: reason) }
     }
-    func bad(_ key: String, _ expected: String) -> ModelError {
-        .malformedConfig(path: path, reason: "field \(key) should be \(expected), found \(dict[key].map { "\($0)" } ?? "nothing")")
-    }
-    func int(_ key: String, default d: Int) throws -> Int {
-        guard let v = value(key) else { return d }
-        guard let n = v as? NSNumber, Double(n.intValue) == n.doubleValue else { throw bad(key, "an integer") }
-        return n.intValue
-    }
-    func optionalInt(_ key: String) throws -> Int? {
-        guard value(key) != nil else { return nil }
-        return try int(key, default: 0)
-    }
-    func double(_ key: String, default d: Double) throws -> Double {
-        guard let v = value(key) else { return d }
-        guard let n = v as? NSNumber else { throw bad(key, "a number") }
-        return n.doubleValue
-    }
-    func bool(_ key: String, default d: Bool) throws -> Bool {
-        guard let v = value(key) else { return d }
-        guard let b = v as? Bool else { throw bad(key, "true or false") }
-        return b
-    }
-    func string(_ key: String, default d: String) throws -> String {
-        guard let v = value(key) else { return d }
-        guard let s = v as? String else { throw bad(key, "a string") }
-        return s
-    }
-    func strings(_ key: String, default d: [String]) throws -> [String] {
-        guard let v = value(key) else { return d }
-        guard let a = v as? [Any] else { throw bad(key, "a list of strings") }
-        return try a.map { guard let s = $0 as? String else { throw bad(key, "a list of strings") }; return s }
-    }
-    func ints(_ key: String, default d: [Int]) throws -> [Int] {
-        guard let v = value(key) else { return d }
-        guard let a = v as? [Any] else { throw bad(key, "a list of integers") }
-        return try a.map { guard let n = $0 as? NSNumber else { throw bad(key, "a list of integers") }; return n.intValue }
-    }
-    func require(_ key: String, default d: String, oneOf allowed: [String]) throws {
+
+    /// A string field that must hold one of the values this runtime implements.
+    func require(_ key: String, default d: String, oneOf allowed: [String]) throws(ModelError) {
         let s = try string(key, default: d)
         guard allowed.contains(s) else {
             throw ModelError.unsupportedConfig(field: key, value: s, supported: allowed.joined(separator: ", "))
