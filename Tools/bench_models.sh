@@ -18,7 +18,7 @@ N_AGREE=${2:-200}
 OUT=${3:-$(mktemp -d)}
 BIN=${BIN:-.build/release/ddpmc}
 FMNIST=/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz
-PHOTOS=data/photos/test128.npy
+PHOTOS=${PHOTOS:-data/photos/test128.npy}
 THREADS=${THREADS:-$(nproc)}
 [ -x "$BIN" ] || { echo "build first: swift build -c release --product ddpmc" >&2; exit 1; }
 [ -f "$PHOTOS" ] || { echo "missing $PHOTOS: python3 Tools/prepare_data.py photo-test" >&2; exit 1; }
