@@ -22,6 +22,8 @@ public struct BoundEvaluator: Sendable {
     public var batchSize: Int
     /// nil: every step's term (the exact sum); otherwise the stratified estimate of StepStrata.
     public let strata: StepStrata?
+    /// The spacing of a respaced chain; nil for the model's full chain.
+    public let spacing: TimestepSpacing?
 
     public var schedule: NoiseSchedule { process.schedule }
 
@@ -35,6 +37,7 @@ public struct BoundEvaluator: Sendable {
         guard batchSize >= 1 else { throw .invalidArgument(detail: "the batch size must be at least 1, got \(batchSize)") }
         var schedule = model.schedule
         if let steps { schedule = try schedule.respaced(steps: steps, spacing: spacing) }
+        self.spacing = schedule.count < model.schedule.count ? spacing : nil
         self.model = model
         self.process = ReverseProcess(schedule: schedule, varianceType: model.scheduler.varianceType,
                                       clipDenoised: clipDenoised ?? model.scheduler.clipSample,
@@ -103,7 +106,7 @@ public struct BoundEvaluator: Sendable {
         let x0 = images.map(\.modelValues)
         let terms = termList(imageCount: images.count)
         let jobs = terms.indices.flatMap { term in (0..<tilings[terms[term].image].count).map { (term: term, patch: $0) } }
-        let totalCalls = networkCalls(for: images)
+        let totalCalls = (jobs.count + batchSize - 1) / batchSize
         var calls = 0
 
         let ln2 = 0x1.62e42fefa39efp-1
@@ -125,7 +128,7 @@ public struct BoundEvaluator: Sendable {
                 let a = schedule.sqrtAlphasCumprod[term.step], b = (1 - schedule.alphasCumprod[term.step]).squareRoot()
                 xt[job.term] = (0..<eps.count).map { a * x0[n][$0] + b * eps[$0] }
             }
-            let nats = self.terms(chunk: chunk.map { (step: terms[$0.term].step, image: terms[$0.term].image, patch: $0.patch) },
+            let nats = patchTerms(chunk: chunk.map { (step: terms[$0.term].step, image: terms[$0.term].image, patch: $0.patch) },
                                   tilings: tilings, images: images, x0: x0, xt: chunk.map { xt[$0.term]! }, network: network)
             for (j, job) in chunk.enumerated() {
                 termNats[job.term, default: 0] += nats[j]
@@ -160,7 +163,7 @@ public struct BoundEvaluator: Sendable {
 
     /// One network call over a chunk of patches (each at its own step index); returns each
     /// patch's summed term (nats) over its real sub-pixels. `xt[j]` is x_t of patch j's image.
-    private func terms(chunk: [(step: Int, image: Int, patch: Int)], tilings: [PatchTiling],
+    private func patchTerms(chunk: [(step: Int, image: Int, patch: Int)], tilings: [PatchTiling],
                        images: [PixelImage], x0: [[Double]], xt: [[Double]],
                        network: ((FeatureMap, [Double]) -> FeatureMap)?) -> [Double] {
         let c = model.channels, ph = model.patchHeight, pw = model.patchWidth

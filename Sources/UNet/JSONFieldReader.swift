@@ -53,35 +53,26 @@ public struct JSONFieldReader<Failure: Error> {
     }
 
     public func strings(_ key: String, default d: [String]) throws(Failure) -> [String] {
-        guard let v = value(key) else { return d }
-        guard let a = v as? [Any] else { throw bad(key, "a list of strings") }
-        var out: [String] = []
-        for item in a {
-            guard let s = item as? String else { throw bad(key, "a list of strings") }
-            out.append(s)
-        }
-        return out
+        try list(key, "a list of strings") { $0 as? String } ?? d
     }
 
     public func ints(_ key: String, default d: [Int]) throws(Failure) -> [Int] {
-        guard let v = value(key) else { return d }
-        guard let a = v as? [Any] else { throw bad(key, "a list of integers") }
-        var out: [Int] = []
-        for item in a {
-            guard let n = item as? NSNumber else { throw bad(key, "a list of integers") }
-            out.append(n.intValue)
-        }
-        return out
+        try list(key, "a list of integers") { ($0 as? NSNumber)?.intValue } ?? d
     }
 
     /// nil when absent or null.
     public func doubles(_ key: String) throws(Failure) -> [Double]? {
+        try list(key, "a list of numbers or null") { ($0 as? NSNumber)?.doubleValue }
+    }
+
+    /// A list field whose every element `element` converts (nil: the wrong kind); nil when absent.
+    func list<T>(_ key: String, _ expected: String, _ element: (Any) -> T?) throws(Failure) -> [T]? {
         guard let v = value(key) else { return nil }
-        guard let a = v as? [Any] else { throw bad(key, "a list of numbers or null") }
-        var out: [Double] = []
+        guard let a = v as? [Any] else { throw bad(key, expected) }
+        var out: [T] = []
         for item in a {
-            guard let n = item as? NSNumber else { throw bad(key, "a list of numbers or null") }
-            out.append(n.doubleValue)
+            guard let x = element(item) else { throw bad(key, expected) }
+            out.append(x)
         }
         return out
     }

@@ -68,8 +68,7 @@ struct BoundCommand: ParsableCommand {
                 clipDenoised: clip == .config ? nil : clip == .yes, clipDecoder: clipDecoder)
             let report = try evaluate(evaluator, images)
             if let perStep { try writePerStep(report, to: perStep) }
-            if json { try printJSON(jsonObject(report, model: directory, steps: evaluator.schedule.count,
-                                                        respaced: evaluator.schedule.count < diffusion.schedule.count)) }
+            if json { try printJSON(jsonObject(report, model: directory, evaluator: evaluator)) }
             else { printHuman(report, evaluator: evaluator) }
         } catch let error as DiffusionError {
             throw CLIError("\(error)")
@@ -129,11 +128,11 @@ struct BoundCommand: ParsableCommand {
         do { try AtomicFile.write(Array(csv.utf8), to: path) } catch { throw CLIError("\(error)") }
     }
 
-    func jsonObject(_ report: BoundReport, model: String, steps: Int, respaced: Bool) -> [String: Any] {
+    func jsonObject(_ report: BoundReport, model: String, evaluator: BoundEvaluator) -> [String: Any] {
         [
             "model": model,
-            "steps": steps,
-            "spacing": respaced ? spacing.rawValue : "none",
+            "steps": evaluator.schedule.count,
+            "spacing": evaluator.spacing?.rawValue ?? "none",
             "terms_per_image": report.termsPerImage,
             "estimate": report.isEstimate,
             "mean_bits_per_dim": report.mean,
@@ -147,7 +146,7 @@ struct BoundCommand: ParsableCommand {
 
     func printHuman(_ report: BoundReport, evaluator: BoundEvaluator) {
         let p = evaluator.process
-        let spaced = p.schedule.count < evaluator.model.schedule.count ? " (\(spacing.rawValue) spacing)" : ""
+        let spaced = evaluator.spacing.map { " (\($0.rawValue) spacing)" } ?? ""
         print("model \(evaluator.model.directory): \(p.schedule.count) steps\(spaced), variance \(p.varianceType.rawValue), "
             + "x^_0 clipped for t >= 2: \(p.clipDenoised ? "yes" : "no"), at t = 1: \(p.clipDecoder ? "yes" : "no"), seed \(seed)")
         if report.isEstimate {

@@ -206,12 +206,13 @@ struct InfoCommand: ParsableCommand {
             guard let data = FileManager.default.contents(atPath: input) else { throw CLIError("cannot read \(input)") }
             let (h, sections, damage) = try DDPMFile.decode([UInt8](data))
             let dims = h.dimensions
+            let spacing = (try? LosslessParameters.spacing(in: h)) ?? .even   // files without the field: even
             let payload = sections.reduce(0) { $0 + $1.payload.count }
             var object: [String: Any] = [
                 "bytes": data.count, "images": h.images.count, "dims": dims,
                 "bits_per_dim": Double(data.count * 8) / Double(max(dims, 1)),
                 "model": h.modelName, "model_sha256_prefix": Checksums.hex(h.modelDigest), "steps": h.steps,
-                "spacing": h.parameters[LosslessParameters.spacingKey].flatMap { TimestepSpacing(code: Int($0)) }?.rawValue ?? "even",
+                "spacing": spacing.rawValue,
                 "patch": [h.patchHeight, h.patchWidth], "sections": sections.map { ["kind": "\($0.kind)", "bytes": $0.payload.count] },
                 "payload_bytes": payload,
             ]
@@ -230,9 +231,8 @@ struct InfoCommand: ParsableCommand {
             print("file:        \(input) (\(data.count) bytes)")
             print("model:       \(h.modelName)  sha256 \(Checksums.hex(h.modelDigest))…")
             print("images:      \(h.images.count), \(dims) sub-pixels, \(h.images.prefix(3).map { "\($0.name) \($0.width)×\($0.height)×\($0.channels)" }.joined(separator: ", "))\(h.images.count > 3 ? ", …" : "")")
-            let spacing = h.parameters[LosslessParameters.spacingKey].flatMap { TimestepSpacing(code: Int($0)) }?.rawValue ?? "even"
             print("chain:       \(h.steps) steps (model trained with \(h.trainTimesteps)"
-                + (h.steps < h.trainTimesteps ? ", \(spacing) spacing" : "") + "), patches \(h.patchHeight)×\(h.patchWidth)")
+                + (h.steps < h.trainTimesteps ? ", \(spacing.rawValue) spacing" : "") + "), patches \(h.patchHeight)×\(h.patchWidth)")
             print(String(format: "rate:        %.4f bits/dim", Double(data.count * 8) / Double(max(dims, 1))))
             if let initial = h.parameters[LosslessParameters.initialBitsKey] {
                 print(String(format: "initial:     %.0f bits; %.4f bits/dim without them", initial,

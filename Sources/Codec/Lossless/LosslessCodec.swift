@@ -46,7 +46,7 @@ public struct LosslessParameters: Equatable, Sendable {
     public static let spacingKey = Key.spacing.rawValue
 
     /// The spacing a header records (even when absent: files from before the field).
-    static func spacing(in header: DDPMHeader) throws -> TimestepSpacing {
+    public static func spacing(in header: DDPMHeader) throws -> TimestepSpacing {
         guard let v = header.parameters[spacingKey] else { return .even }
         guard v.isFinite, v == v.rounded(), let s = TimestepSpacing(code: Int(v)) else {
             throw FormatError.malformed("unknown timestep spacing code \(v)")

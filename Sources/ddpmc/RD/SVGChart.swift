@@ -76,7 +76,9 @@ struct SVGChart {
             var covered = [Int](repeating: 0, count: corners.count)
             for series in panel.series {
                 let pts = series.points.filter { $0.x.isFinite && $0.y.isFinite }.map { (px($0.x), py($0.y)) }
-                for (a, b) in zip(pts, pts.dropFirst().isEmpty ? pts : Array(pts.dropFirst())) {
+                // Segments, or the lone point as a segment of length zero.
+                let segments = pts.count == 1 ? [(pts[0], pts[0])] : Array(zip(pts, pts.dropFirst()))
+                for (a, b) in segments {
                     for i in 0...8 {
                         let u = Double(i) / 8, x = a.0 + u * (b.0 - a.0), y = a.1 + u * (b.1 - a.1)
                         for (c, corner) in corners.enumerated()
