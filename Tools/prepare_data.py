@@ -13,7 +13,7 @@ Photos (for a later 32x32 RGB model):
 
 Usage:
   python3 Tools/prepare_data.py fmnist [--out data/fmnist28]          -> train.npy val.npy test.npy (uint8 N,28,28)
-  python3 Tools/prepare_data.py photo-test [--out data/photos] [--short 128]  -> test128.npy (uint8 N,S,S,3) + PNGs
+  python3 Tools/prepare_data.py photo-test [--out data/photos] [--short 128]  -> test128.npy (uint8 N,S,S,3), test128-patches32.npy + PNGs
   python3 Tools/prepare_data.py photo-crops --n 100000 [--seed 0] [--out data/photos] -> crops32.npy (uint8 N,32,32,3)
 """
 import argparse
@@ -225,6 +225,12 @@ def main(argv=None):
         for n, im in zip(names, arr):
             Image.fromarray(im).save(os.path.join(out, f"{n}_{a.short}.png"))
         print(f"{out}/test{a.short}.npy {arr.shape}", file=sys.stderr)
+        # The photo model's 32×32 patches in the codec's tiling order (per photo, row-major), for tools that take
+        # patches rather than whole photos.
+        n, s = arr.shape[0], a.short // 32
+        patches = arr.reshape(n, s, 32, s, 32, 3).transpose(0, 1, 3, 2, 4, 5).reshape(-1, 32, 32, 3)
+        np.save(os.path.join(out, f"test{a.short}-patches32.npy"), patches)
+        print(f"{out}/test{a.short}-patches32.npy {patches.shape}", file=sys.stderr)
     else:
         out = a.out or "data/photos"
         os.makedirs(out, exist_ok=True)
