@@ -29,13 +29,11 @@ The command-line encoders run single-threaded and one at a time unless --jobs sa
 import argparse
 import concurrent.futures as cf
 import csv
-import gzip
 import io
 import json
 import math
 import os
 import shutil
-import struct
 import subprocess
 import sys
 import tempfile
@@ -44,99 +42,14 @@ import time
 import numpy as np
 from PIL import Image, features
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from images import ImageError, load_inputs  # noqa: E402  (the inputs as ddpmc reads them)
+
 TARGETS_DB = (30.0, 35.0, 40.0)
 
 
 class BaselineError(Exception):
     pass
-
-
-# ---------------------------------------------------------------- input loading (mirrors ddpmc's ImageSource)
-def _png_to_array(im, name):
-    """PIL image -> uint8 (H, W, C), C in {1, 3}, following ddpmc's PNGCodec rules."""
-    if im.mode in ("I;16", "I;16B", "I;16L", "I", "F") or im.info.get("bits", 8) == 16:
-        raise BaselineError(f"{name}: 16 bits per sample is not supported (ddpmc codes 8-bit samples)")
-    if im.mode == "1":
-        im = im.convert("L")
-    if "transparency" in im.info and im.mode in ("L", "RGB", "P"):
-        im = im.convert("RGBA")
-    if im.mode == "P":
-        im = im.convert("RGB")
-    if im.mode in ("LA", "RGBA"):
-        a = np.asarray(im)
-        if not (a[..., -1] == 255).all():
-            raise BaselineError(f"{name}: has an alpha channel that is not 255 everywhere")
-        a = a[..., :-1]
-    elif im.mode in ("L", "RGB"):
-        a = np.asarray(im)
-    else:
-        raise BaselineError(f"{name}: unsupported PNG mode {im.mode}")
-    if a.ndim == 2:
-        a = a[..., None]
-    return np.ascontiguousarray(a, dtype=np.uint8)
-
-
-def _read_png(path):
-    with Image.open(path) as im:
-        if im.format != "PNG":
-            raise BaselineError(f"{path}: not a PNG file")
-        was_palette = im.mode == "P"
-        im.load()
-        a = _png_to_array(im, path)
-    if was_palette and a.shape[2] == 3 and (a[..., 0] == a[..., 1]).all() and (a[..., 0] == a[..., 2]).all():
-        a = a[..., :1].copy()  # a palette of neutral colours loads as gray, like ddpmc
-    return a
-
-
-def _read_idx(data, path):
-    if len(data) < 16 or data[0] != 0 or data[1] != 0:
-        raise BaselineError(f"{path}: not an IDX file")
-    if data[2] != 0x08:
-        raise BaselineError(f"{path}: IDX samples are not unsigned bytes")
-    if data[3] != 3:
-        raise BaselineError(f"{path}: IDX file has {data[3]} dimensions; an image file has 3")
-    n, h, w = struct.unpack(">III", data[4:16])
-    if len(data) - 16 < n * h * w:
-        raise BaselineError(f"{path}: truncated")
-    return np.frombuffer(data, np.uint8, count=n * h * w, offset=16).reshape(n, h, w, 1)
-
-
-def load_inputs(paths):
-    """List of (name, uint8 array (H, W, C))."""
-    items = []
-    for path in paths:
-        base = os.path.basename(path.rstrip("/"))
-        if os.path.isdir(path):
-            names = sorted((f for f in os.listdir(path)
-                            if not f.startswith(".") and f.lower().endswith(".png")
-                            and os.path.isfile(os.path.join(path, f))), key=lambda s: s.encode())
-            if not names:
-                raise BaselineError(f"{path}: contains no .png files")
-            items += [(f, _read_png(os.path.join(path, f))) for f in names]
-            continue
-        with open(path, "rb") as f:
-            head = f.read(8)
-        if head.startswith(b"\x89PNG\r\n\x1a\n"):
-            items.append((base, _read_png(path)))
-        elif head.startswith(b"\x93NUMPY"):
-            a = np.load(path, allow_pickle=False)
-            if a.dtype != np.uint8:
-                raise BaselineError(f"{path}: elements are {a.dtype}; only uint8 is supported")
-            if a.ndim == 3:
-                a = a[..., None]
-            if a.ndim != 4 or a.shape[3] not in (1, 3):
-                raise BaselineError(f"{path}: shape {a.shape}; expected (N,H,W) or (N,H,W,C) with C in 1, 3")
-            items += [(f"{base}[{i}]", np.ascontiguousarray(a[i])) for i in range(a.shape[0])]
-        elif head.startswith(b"\x1f\x8b") or head.startswith(b"\x00\x00"):
-            opener = gzip.open if head.startswith(b"\x1f\x8b") else open
-            with opener(path, "rb") as f:
-                data = f.read()
-            stem = base[:-3] if base.lower().endswith(".gz") else base
-            a = _read_idx(data, path)
-            items += [(f"{stem}[{i}]", a[i]) for i in range(a.shape[0])]
-        else:
-            raise BaselineError(f"{path}: not a PNG, .npy or IDX file")
-    return items
 
 
 # ---------------------------------------------------------------- helpers
@@ -518,7 +431,7 @@ def main(argv=None):
             run_lossless(items, args)
         else:
             run_lossy(items, args)
-    except BaselineError as e:
+    except (BaselineError, ImageError) as e:
         print(f"baselines.py: error: {e}", file=sys.stderr)
         return 1
     return 0

@@ -21,10 +21,9 @@ trap 'rm -rf "$TMP"' EXIT
 python3 - "$TMP" "$N_GRAY" "$N_RGB" <<'EOF'
 import sys, numpy as np
 sys.path.insert(0, "Tools")
-import bound_reference as R
+import images
 tmp, ng, nr = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-fm = np.stack([img[..., 0] for _, img in R.load_images("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz")[:ng]]) \
-    if ng > 3 else np.load("Fixtures/bound/fmnist3.npy")[:ng]
+fm = images.fmnist_split("test")[:ng] if ng > 3 else np.load("Fixtures/bound/fmnist3.npy")[:ng]
 np.save(f"{tmp}/gray.npy", fm)
 np.save(f"{tmp}/rgb.npy", np.load("Fixtures/bound/rgb32.npy")[:nr])
 EOF

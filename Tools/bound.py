@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Variational bound (negative ELBO) in bits/dim of a diffusers UNet2DModel + DDPMScheduler directory,
-exactly as docs/design.md section 2:
+exactly as docs/DESIGN.md §2:
 
   L = L_T + sum_{t=2..T} L_{t-1} + L_0
   L_T      KL(q(x_T|x_0) || N(0,I))
@@ -30,12 +30,11 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import diffusion as D  # noqa: E402
+import images  # noqa: E402
 
-
-def to_model_space(u8):
-    """uint8 (N,H,W,C) -> float64 tensor (N,C,H,W) in [-1,1], x = 2v/255 - 1."""
-    x = torch.from_numpy(np.ascontiguousarray(u8)).permute(0, 3, 1, 2).to(torch.float64)
-    return x * (2.0 / 255.0) - 1.0
+# Re-exported: train.py reaches them through this module.
+to_model_space = D.to_model_space
+load_model_dir = D.load_model_dir
 
 
 @torch.no_grad()
@@ -43,7 +42,7 @@ def evaluate(model, sched, variance_type, images_u8, terms=None, batch=256, seed
              clip_decoder=False, progress=False):
     """Per-image bound terms. Returns dict of numpy arrays (bits/dim): prior, diffusion (sum over t>=2),
     decoder (L_0), total; and per-t mean contributions ('per_t', length T, NaN where not evaluated)."""
-    x0_all = to_model_space(images_u8)
+    x0_all = D.to_model_space(images_u8)
     N, T = x0_all.shape[0], sched.T
     rng = np.random.default_rng(seed)
     gen = torch.Generator().manual_seed(seed)
@@ -101,19 +100,12 @@ def summarize(r):
                 diffusion=float(r["diffusion"].mean()), decoder=float(r["decoder"].mean()))
 
 
-def load_model_dir(path, device="cpu"):
-    from diffusers import UNet2DModel
-    model = UNet2DModel.from_pretrained(path).to(device)
-    with open(os.path.join(path, "scheduler_config.json")) as f:
-        scfg = json.load(f)
-    return model, scfg
-
-
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", required=True, help="diffusers directory (config.json, safetensors, scheduler_config.json)")
     ap.add_argument("--images", default="fmnist:test",
-                    help="idx/idx.gz file, .npy uint8 (N,H,W[,C]), or fmnist:train|val|test")
+                    help="idx/idx.gz file, .npy uint8 (N,H,W[,C]), PNG or folder of PNGs of one size, "
+                    "or fmnist:train|val|test")
     ap.add_argument("--n", type=int, default=64, help="first N images (0 = all)")
     ap.add_argument("--offset", type=int, default=0)
     ap.add_argument("--terms", type=int, default=None, help="stratified estimate with <= K terms (default: all T)")
@@ -131,10 +123,9 @@ def main(argv=None):
         ap.error("--terms must be at least 2 (the decoder step and one more)")
     if a.threads:
         torch.set_num_threads(a.threads)
-    import prepare_data
-    imgs = prepare_data.load_images(a.images)
+    imgs = images.load_array(a.images)
     imgs = imgs[a.offset:a.offset + a.n] if a.n else imgs[a.offset:]
-    model, scfg = load_model_dir(a.model)
+    model, scfg = D.load_model_dir(a.model)
     sched = D.Schedule.from_scheduler_config(scfg)
     vt = a.variance or scfg.get("variance_type", "fixed_small")
     clip = scfg.get("clip_sample", False) if a.clip == "config" else a.clip == "yes"

@@ -28,15 +28,16 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import bound_reference as R  # noqa: E402
+import diffusion as D  # noqa: E402
+import images  # noqa: E402
+from prepare_data import MATE_NATURE  # noqa: E402
 
 OUT = os.path.join(ROOT, "Fixtures", "bound")
-FMNIST = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz"
-NATURE = "/usr/share/backgrounds/mate/nature"
 
 
 def photo(name, factor=4):
-    from PIL import Image
-    a = np.asarray(Image.open(os.path.join(NATURE, name)).convert("RGB"), dtype=np.float64)
+    """Block means, not prepare_data's Pillow BOX filter: the committed crops were made this way."""
+    a = images.read_photo(os.path.join(MATE_NATURE, name)).astype(np.float64)
     h, w = a.shape[0] // factor * factor, a.shape[1] // factor * factor
     a = a[:h, :w].reshape(h // factor, factor, w // factor, factor, 3).mean(axis=(1, 3))
     return np.clip(np.round(a), 0, 255).astype(np.uint8)
@@ -44,8 +45,7 @@ def photo(name, factor=4):
 
 def make_images():
     os.makedirs(OUT, exist_ok=True)
-    fm = R.load_images(FMNIST)
-    f = [img[..., 0] for _, img in fm[:8]]
+    f = list(images.fmnist_split("test")[:8])
     np.save(os.path.join(OUT, "fmnist3.npy"), np.stack(f[:3]))
     big = np.block([[f[3], f[4]], [f[5], f[6]]])[:40, 10:46]
     np.save(os.path.join(OUT, "gray40x36.npy"), big[None])
@@ -105,12 +105,12 @@ REPLAY = [
 
 def run_case(c, replay=False):
     from safetensors.numpy import save_file
-    images = [item for p in c["inputs"] for item in R.load_images(os.path.join(OUT, p))]
+    inputs = images.load_inputs([os.path.join(OUT, p) for p in c["inputs"]])
     if c.get("first"):
-        images = images[:c["first"]]
+        inputs = inputs[:c["first"]]
     model = os.path.join(ROOT, "Fixtures", "unet", c["model"])
     record = [] if replay else None
-    r = R.bound(model, images, steps=c.get("steps"), seed=c.get("seed", 0), clip=c.get("clip"),
+    r = R.bound(model, inputs, steps=c.get("steps"), seed=c.get("seed", 0), clip=c.get("clip"),
                 clip_decoder=c.get("clip_decoder", False), overrides=c.get("overrides"), record=record,
                 terms=c.get("terms"), spacing=c.get("spacing", "even"))
     out = dict(id=c["id"], name=c["name"], model=f"Fixtures/unet/{c['model']}",
@@ -142,12 +142,10 @@ def noise_checks():
 
 def strata_checks():
     """StepStrata's ranges and draws, from Tools/diffusion.py and the NumPy Philox."""
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    from diffusion import geometric_strata
     out = []
     for steps, terms, seed, image in [(1000, 100, 0, 0), (1000, 12, 3, 2), (100, 20, 9, 17), (1000, 2, 1, 5),
                                       (10, 3, 2 ** 63 + 5, 1), (50, 49, 0, 3), (7, 7, 0, 0)]:
-        strata = geometric_strata(steps, terms)
+        strata = D.geometric_strata(steps, terms)
         draws = R.stratum_draws(strata, seed, image)
         out.append(dict(steps=steps, terms=terms, seed=str(seed), image=image,
                         ranges=[list(r) for r in strata], draws=[list(d) for d in draws]))

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Reproducible data preparation, from Debian packages only (docs/design.md section 8).
+"""Reproducible data preparation, from Debian packages only (docs/DESIGN.md §8).
 
 Fashion-MNIST (package dataset-fashion-mnist, /usr/share/datasets/fashion-mnist/):
   train = the first 58,000 training images, val = the last 2,000 training images (held out; used for the
@@ -17,66 +17,18 @@ Usage:
   python3 Tools/prepare_data.py photo-crops --n 100000 [--seed 0] [--out data/photos] -> crops32.npy (uint8 N,32,32,3)
 """
 import argparse
-import gzip
 import os
-import struct
 import sys
 
 import numpy as np
 
-FMNIST_DIR = "/usr/share/datasets/fashion-mnist"
-N_VAL = 2000
-
-
-# ---------------------------------------------------------------- Fashion-MNIST
-def read_idx(path):
-    """Read an idx (optionally .gz) file into a numpy array (uint8 images or labels)."""
-    opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rb") as f:
-        data = f.read()
-    zero, dtype_code, ndim = struct.unpack(">HBB", data[:4])
-    if zero != 0 or dtype_code != 0x08:
-        raise ValueError(f"{path}: not an unsigned-byte idx file")
-    shape = struct.unpack(">" + "I" * ndim, data[4:4 + 4 * ndim])
-    arr = np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim)
-    if arr.size != int(np.prod(shape)):
-        raise ValueError(f"{path}: size mismatch")
-    return arr.reshape(shape).copy()
-
-
-def fmnist_split(split, root=FMNIST_DIR):
-    """uint8 array (N, 28, 28) of the split: 'train' (58,000), 'val' (2,000), 'test' (10,000), 'train-all'."""
-    if split == "test":
-        return read_idx(os.path.join(root, "t10k-images-idx3-ubyte.gz"))
-    tr = read_idx(os.path.join(root, "train-images-idx3-ubyte.gz"))
-    if split == "train":
-        return tr[:-N_VAL]
-    if split == "val":
-        return tr[-N_VAL:]
-    if split == "train-all":
-        return tr
-    raise ValueError(split)
-
-
-def load_images(path):
-    """Images from an idx/idx.gz file, a .npy uint8 file, or a named split 'fmnist:val' etc.
-    Returns uint8 (N, H, W, C)."""
-    if path.startswith("fmnist:"):
-        a = fmnist_split(path.split(":", 1)[1])
-    elif path.endswith(".npy"):
-        a = np.load(path)
-    else:
-        a = read_idx(path)
-    if a.dtype != np.uint8:
-        raise ValueError("expected uint8 images")
-    if a.ndim == 3:
-        a = a[..., None]
-    return a
-
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# fmnist_split is also reached through this module (train.py).
+from images import fmnist_split, read_photo  # noqa: E402
 
 # ---------------------------------------------------------------- photos
-PHOTO_DIRS = ["/usr/share/backgrounds/mate/nature", "/usr/share/backgrounds/lomiri-wallpapers",
-              "/usr/share/backgrounds/lomiri"]
+MATE_NATURE = "/usr/share/backgrounds/mate/nature"  # package mate-backgrounds
+PHOTO_DIRS = [MATE_NATURE, "/usr/share/backgrounds/lomiri-wallpapers", "/usr/share/backgrounds/lomiri"]
 SKIMAGE_TEST = ["astronaut", "chelsea", "coffee", "motorcycle_left", "rocket"]
 
 
@@ -101,17 +53,23 @@ def center_crop(img, size):
     return img[y:y + size, x:x + size]
 
 
-def _load_rgb(path):
-    from PIL import Image
-    with Image.open(path) as im:
-        return np.asarray(im.convert("RGB"))
+# The photographs among the other images of lomiri-wallpapers-20.04 (its other two are illustrations), added for the
+# whole-image model (--extended). plasma-workspace-wallpapers is held out for evaluation: never train on it.
+EXTENDED_PHOTOS = {"lomiri-wallpapers-20.04": ["Infinite-Sea_by_Aury88.jpg", "Kleiber_by_Lukas_Baubkus.jpg"]}
 
 
-def photo_files(dirs=PHOTO_DIRS):
+def photo_files(dirs=PHOTO_DIRS, extended=False):
     """Training photos: mate-backgrounds' nature/ folder and the images of lomiri-wallpapers-16.04 (its file
-    list from dpkg, since they lie directly in /usr/share/backgrounds/)."""
+    list from dpkg, since they lie directly in /usr/share/backgrounds/); with `extended`, also EXTENDED_PHOTOS."""
     import subprocess
     out = []
+    if extended:
+        for package, names in EXTENDED_PHOTOS.items():
+            lst = subprocess.run(["dpkg", "-L", package], capture_output=True, text=True).stdout.split()
+            found = [f for f in lst if os.path.basename(f) in names and os.path.isfile(f)]
+            if len(found) != len(names):
+                raise RuntimeError(f"the photographs of {package} are missing: apt-get install {package}")
+            out += found
     try:
         lst = subprocess.run(["dpkg", "-L", "lomiri-wallpapers-16.04"], capture_output=True, text=True).stdout
         out += [f for f in lst.split() if f.lower().endswith((".jpg", ".jpeg", ".png")) and os.path.isfile(f)]
@@ -144,7 +102,7 @@ def photo_crops(n, seed=0, files=None, size=32, short_range=(96, 768), per_copy=
         if f not in cache:
             if len(cache) > 8:
                 cache.pop(next(iter(cache)))
-            cache[f] = _load_rgb(f)
+            cache[f] = read_photo(f)
         img = cache[f]
         short = int(rng.integers(short_range[0], short_range[1] + 1))
         small = box_downsample(img, min(short, min(img.shape[:2])))
@@ -196,7 +154,7 @@ def skimage_test_set(short=128, names=SKIMAGE_TEST):
             cands += glob.glob(os.path.join(r, n + ".*"))
         if not cands:
             raise RuntimeError(f"skimage data photo {n} not found: apt-get install python3-skimage")
-        imgs.append(center_crop(box_downsample(_load_rgb(sorted(cands)[0]), short), short))
+        imgs.append(center_crop(box_downsample(read_photo(sorted(cands)[0]), short), short))
     return list(names), np.stack(imgs)
 
 
@@ -208,6 +166,9 @@ def main(argv=None):
     ap.add_argument("--short", type=int, default=128)
     ap.add_argument("--n", type=int, default=100000)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--size", type=int, default=32, help="photo-crops: crop side (32 for photo32, 64 for photo)")
+    ap.add_argument("--extended", action="store_true",
+                    help="photo-crops: add the photographs of lomiri-wallpapers-20.04 (the whole-image model's data)")
     a = ap.parse_args(argv)
     if a.what == "fmnist":
         out = a.out or "data/fmnist28"
@@ -234,9 +195,9 @@ def main(argv=None):
     else:
         out = a.out or "data/photos"
         os.makedirs(out, exist_ok=True)
-        arr = photo_crops(a.n, a.seed)
-        np.save(os.path.join(out, "crops32.npy"), arr)
-        print(f"{out}/crops32.npy {arr.shape}", file=sys.stderr)
+        arr = photo_crops(a.n, a.seed, files=photo_files(extended=a.extended), size=a.size)
+        np.save(os.path.join(out, f"crops{a.size}.npy"), arr)
+        print(f"{out}/crops{a.size}.npy {arr.shape}", file=sys.stderr)
 
 
 if __name__ == "__main__":

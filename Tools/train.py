@@ -63,17 +63,48 @@ CONFIGS = {
         batch=64, lr=2e-4, warmup=500, ema=0.999, flip=True,
         val_n=32, val_terms=100, val_seed=1234,
     ),
+    # The whole-image photo model (docs/DESIGN.md, "Whole images"): the photo32 network, trained on 64×64 crops
+    # so that it codes a photo of any size in one piece; the schedule's low end is fine (sigma_1 = 0.2 grey levels).
+    "photo": dict(
+        data="photo64",
+        unet=None,  # photo32's network (below), so photo32's weights can start it
+        batch=16, lr=2e-4, warmup=200, ema=0.999, flip=True, schedule="fine-low-end",
+        codec_config={"tiling": "whole-image", "maximum_tile": 256},
+        val_n=32, val_terms=100, val_seed=1234,
+    ),
 }
+CONFIGS["photo"]["unet"] = dict(CONFIGS["photo32"]["unet"], sample_size=64)
 SCHED = dict(num_train_timesteps=1000, beta_start=1e-4, beta_end=0.02, beta_schedule="linear", clip_sample=True,
              clip_sample_range=1.0, prediction_type="epsilon")
+SCHEDULES = ("linear", "fine-low-end")
+
+
+def schedule_betas(name):
+    """float64 betas of a named training schedule (recorded in the exported scheduler_config.json)."""
+    if name == "linear":
+        return np.linspace(SCHED["beta_start"], SCHED["beta_end"], SCHED["num_train_timesteps"], dtype=np.float64)
+    if name == "fine-low-end":
+        return D.fine_low_end_betas(SCHED["num_train_timesteps"])
+    raise ValueError(name)
+
+
+def scheduler_config_args(name):
+    """DDPMScheduler keyword arguments of a named schedule: the linear one by name, others as trained_betas."""
+    args = dict(SCHED)
+    if name != "linear":
+        args["trained_betas"] = [float(b) for b in schedule_betas(name)]
+    return args
 
 
 # ---------------------------------------------------------------- data
 def load_data(cfg):
     if cfg["data"] == "fmnist":
         return prepare_data.fmnist_split("train")[..., None], prepare_data.fmnist_split("val")[..., None]
-    if cfg["data"] == "photo32":
-        p = os.path.join(ROOT, "data/photos/crops32.npy")
+    if cfg["data"] in ("photo32", "photo64"):
+        size = cfg["data"][len("photo"):]
+        p = os.path.join(ROOT, f"data/photos/crops{size}.npy")
+        if not os.path.exists(p):
+            sys.exit(f"{p} is missing: python3 Tools/prepare_data.py photo-crops --size {size}")
         a = np.load(p)
         return a[:-2000], a[-2000:]
     raise ValueError(cfg["data"])
@@ -143,7 +174,7 @@ def atomic_torch_save(obj, path):
     os.replace(tmp, path)
 
 
-def export_model(ema_model, cfg_name, variance_type, outdir, info):
+def export_model(ema_model, cfg_name, variance_type, outdir, info, schedule="linear"):
     """Write the EMA model as a diffusers directory, replacing outdir atomically-ish (tmp dir + renames)."""
     from diffusers import DDPMScheduler
     parent = os.path.dirname(outdir.rstrip("/"))
@@ -152,11 +183,15 @@ def export_model(ema_model, cfg_name, variance_type, outdir, info):
     old = outdir.rstrip("/") + ".old"
     shutil.rmtree(tmp, ignore_errors=True)
     ema_model.save_pretrained(tmp, safe_serialization=True)
-    DDPMScheduler(variance_type=variance_type, **SCHED).save_pretrained(tmp)
+    DDPMScheduler(variance_type=variance_type, **scheduler_config_args(schedule)).save_pretrained(tmp)
     with open(os.path.join(tmp, "training_info.json"), "w") as f:
         json.dump(info, f, indent=1)
     with open(os.path.join(tmp, "README.md"), "w") as f:
         f.write(model_readme(cfg_name, variance_type, info, measured_text(cfg_name)))
+    codec_config = CONFIGS[cfg_name].get("codec_config")
+    if codec_config:
+        with open(os.path.join(tmp, "codec_config.json"), "w") as f:
+            json.dump(codec_config, f, indent=1)
     for fn in os.listdir(tmp):
         os.chmod(os.path.join(tmp, fn), 0o644)
     shutil.rmtree(old, ignore_errors=True)
@@ -174,6 +209,18 @@ DATA_TEXT = {
                "96..768)\n  of the photographs in the Debian packages mate-backgrounds (nature/) and "
                "lomiri-wallpapers-16.04; the last 2,000\n  crops are held out for validation. The photos dev set "
                "(python3-skimage's data photos) is never trained on\n  (`Tools/prepare_data.py photo-crops`).",
+    "photo64": "random 64×64 crops (random horizontal flips) of Pillow-BOX-downsampled copies (short side 96..768) of the\n"
+               "  photographs in the Debian packages mate-backgrounds (nature/), lomiri-wallpapers-16.04 and the two photographs\n"
+               "  of lomiri-wallpapers-20.04 (Infinite-Sea, Kleiber); the last 2,000 crops are held out for validation. Never\n"
+               "  trained, validated or tuned on: the photos dev set (python3-skimage) and plasma-workspace-wallpapers\n"
+               "  (held out for evaluation). `Tools/prepare_data.py photo-crops --size 64 --extended`.",
+}
+
+
+SCHEDULE_TEXT = {
+    "linear": "linear betas 1e-4..0.02",
+    "fine-low-end": "trained_betas: the linear schedule's low end replaced by 67 steps falling 0.1 in log SNR from "
+                    "sigma_1 = 0.2 grey levels (docs/DESIGN.md, \"The schedule's low end\")",
 }
 
 
@@ -191,6 +238,10 @@ def model_readme(cfg_name, variance_type, info, measured=""):
     u = CONFIGS[cfg_name]["unet"]
     size = u["sample_size"]
     att = size >> (len(u["block_out_channels"]) - 1)
+    codec_config = CONFIGS[cfg_name].get("codec_config")
+    codec_text = (f", `codec_config.json` ({json.dumps(codec_config)}: the codec feeds whole images of any size, padded "
+                  f"by edge replication to a multiple of {1 << (len(u['block_out_channels']) - 1)}, cut into tiles only above "
+                  f"{codec_config.get('maximum_tile')} pixels a side)") if codec_config else ""
     vb = info.get("val_bound")
     vtxt = (f"{vb['bpd']:.4f} ± {vb['se']:.4f} bits/dim (prior {vb['prior']:.5f}, diffusion {vb['diffusion']:.4f}, "
             f"decoder L_0 {vb['decoder']:.4f}) on the first {vb['n']} validation images, "
@@ -203,8 +254,8 @@ def model_readme(cfg_name, variance_type, info, measured=""):
 continues; the numbers below are those of the weights in this directory.**
 
 - Files: `config.json` (diffusers UNet2DModel), `diffusion_pytorch_model.safetensors` (F32, EMA weights),
-  `scheduler_config.json` (DDPMScheduler: linear betas 1e-4..0.02, T = 1000, clip_sample true,
-  epsilon prediction, variance_type `{variance_type}`), `training_info.json` (machine-readable state).
+  `scheduler_config.json` (DDPMScheduler: {SCHEDULE_TEXT[info.get('schedule', 'linear')]}, T = 1000, clip_sample true,
+  epsilon prediction, variance_type `{variance_type}`), `training_info.json` (machine-readable state){codec_text}.
 - Data: {DATA_TEXT[CONFIGS[cfg_name]['data']]}
 - Architecture: UNet2DModel, {size}×{size}×{u['in_channels']} in, {u['out_channels']} channels out (epsilon and the
   variance interpolation v), block_out_channels {tuple(u['block_out_channels'])}, layers_per_block {u['layers_per_block']},
@@ -256,6 +307,8 @@ def main(argv=None):
     ap.add_argument("--log-every", type=int, default=25)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--lr", type=float)
+    ap.add_argument("--schedule", choices=SCHEDULES, help="noise schedule of a fresh run (default from the config)")
+    ap.add_argument("--init-from", help="a state.pt whose model and EMA weights start a fresh run (fine-tuning)")
     ap.add_argument("--batch", type=int)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--val-n", type=int, help="validation images (default from the config)")
@@ -301,9 +354,15 @@ def main(argv=None):
     ema.load_state_dict(model.state_dict())
     ema.requires_grad_(False)
     opt = torch.optim.Adam(model.parameters(), lr=cfg["lr"])
-    sched = D.Schedule(T=SCHED["num_train_timesteps"], beta_start=SCHED["beta_start"], beta_end=SCHED["beta_end"])
-    T = sched.T
-    sampler = LossSecondMomentResampler(T)
+    cfg["schedule"] = a.schedule or cfg.get("schedule", "linear")
+    if a.init_from:
+        if a.resume and os.path.exists(state_path):
+            sys.exit("--init-from starts a fresh run; the run directory already has a state to --resume")
+        src = torch.load(a.init_from, map_location="cpu", weights_only=False)
+        model.load_state_dict(src["model"])
+        ema.load_state_dict({k: src["model"][k] + v.float() for k, v in src["ema_delta"].items()})
+        print(f"initialized from {a.init_from} (step {src['step']} of {src['config']})", file=sys.stderr)
+    sampler = None
     gen = torch.Generator().manual_seed(a.seed)
     step, wall, epoch, pos, images_seen = 0, 0.0, 0, 0, 0
     val_history = []
@@ -313,6 +372,7 @@ def main(argv=None):
         if st["config"] != a.config or st["objective"] != objective:
             sys.exit(f"state is config {st['config']} objective {st['objective']}; asked {a.config} {objective}")
         cfg = st["cfg"]
+        cfg.setdefault("schedule", "linear")  # states written before schedules were named
         model = make_model(cfg)
         ema = make_model(cfg)
         model.load_state_dict(st["model"])
@@ -324,6 +384,7 @@ def main(argv=None):
             for k in ("exp_avg", "exp_avg_sq"):
                 s[k] = s[k].float()
         opt.load_state_dict(osd)
+        sampler = LossSecondMomentResampler(SCHED["num_train_timesteps"])
         sampler.load(st["sampler"])
         gen.set_state(st["rng"])
         torch.set_rng_state(st["torch_rng"])
@@ -331,6 +392,10 @@ def main(argv=None):
         val_history = st.get("val_history", [])
         print(f"resumed {os.path.relpath(state_path, ROOT)} at step {step} ({wall / 3600:.2f} h)", file=sys.stderr)
 
+    sched = D.Schedule(betas=schedule_betas(cfg["schedule"]))
+    T = sched.T
+    if sampler is None:
+        sampler = LossSecondMomentResampler(T)
     vt = variance_type_for(objective)
     n_params = sum(p.numel() for p in model.parameters())
     train_u8, val_u8 = load_data(cfg)
@@ -342,7 +407,7 @@ def main(argv=None):
         cfg["val_terms"] = a.val_terms
     val_imgs = val_u8[:cfg["val_n"]]
     print(f"config {a.config}: {n_params:,} params, objective {objective} ({vt}), {N} training images, "
-          f"batch {cfg['batch']}, threads {torch.get_num_threads()}", file=sys.stderr)
+          f"batch {cfg['batch']}, schedule {cfg['schedule']}, threads {torch.get_num_threads()}", file=sys.stderr)
 
     new_log = not os.path.exists(log_path)
     logf = open(log_path, "a", newline="")
@@ -396,7 +461,8 @@ def main(argv=None):
             info = dict(config=a.config, objective=objective, variance_type=vt, step=step, wall_s=round(wall),
                         images_seen=images_seen, params=n_params, lr=cfg["lr"], batch=cfg["batch"],
                         hardware=hardware(), val_bound=last, val_history=val_history)
-            export_model(ema, a.config, vt, export_dir, info)
+            info["schedule"] = cfg["schedule"]
+            export_model(ema, a.config, vt, export_dir, info, cfg["schedule"])
         print(f"checkpoint at step {step} ({os.path.getsize(state_path) / 1e6:.1f} MB)", file=sys.stderr)
 
     model.train()

@@ -1,11 +1,7 @@
 # Writes Tests/NumericsTests/ReferenceValues.swift: correctly rounded values from mpmath.
 import mpmath as mp, math, sys
-from fractions import Fraction
+from exact import frac
 mp.mp.dps = 80
-def frac(x):
-    sign, man, exp, _ = mp.mpf(x)._mpf_
-    man = -int(man) if sign else int(man)
-    return Fraction(man) * (Fraction(2)**exp if exp >= 0 else Fraction(1, 2**(-exp)))
 def rnd(x):
     if mp.isinf(x): return math.inf if x > 0 else -math.inf
     if x == 0: return 0.0

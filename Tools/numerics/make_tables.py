@@ -2,14 +2,9 @@
 # mpmath at high precision and rounded once to the nearest double.
 import mpmath as mp, numpy as np, sys
 from fractions import Fraction
+from exact import frac
 mp.mp.dps = 60
 
-def frac(x):
-    if isinstance(x, Fraction): return x
-    x = mp.mpf(x)
-    sign, man, exp, _ = x._mpf_
-    man = -int(man) if sign else int(man)
-    return Fraction(man) * (Fraction(2)**exp if exp >= 0 else Fraction(1, 2**(-exp)))
 def dbl(x):          # nearest double (Python float(Fraction) rounds correctly)
     return float(frac(x))
 def dd(x):
