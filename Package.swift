@@ -52,13 +52,16 @@ let package = Package(
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Sources/ddpmc", swiftSettings: optimize),
 
-        .testTarget(name: "NumericsTests", dependencies: ["Numerics"], path: "Tests/NumericsTests"),
-        .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"], path: "Tests/ImageIOTests"),
+        // Generators and fingerprints shared by the test targets.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "NumericsTests", dependencies: ["Numerics", "TestSupport"], path: "Tests/NumericsTests"),
+        .testTarget(name: "ImageIOTests", dependencies: ["ImageIO", "TestSupport"], path: "Tests/ImageIOTests"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "Numerics"], path: "Tests/TensorTests"),
         .testTarget(name: "UNetTests", dependencies: ["UNet", "Tensor", "Numerics"], path: "Tests/UNetTests"),
         .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "UNet", "Tensor", "Numerics", "ImageIO"],
                     path: "Tests/DiffusionTests"),
-        .testTarget(name: "EntropyCodingTests", dependencies: ["EntropyCoding", "Numerics"], path: "Tests/EntropyCodingTests"),
+        .testTarget(name: "EntropyCodingTests", dependencies: ["EntropyCoding", "Numerics", "TestSupport"],
+                    path: "Tests/EntropyCodingTests"),
         .testTarget(name: "CodecTests", dependencies: ["Codec", "ImageIO"], path: "Tests/CodecTests"),
         // End-to-end tests that run the `ddpmc` executable in subprocesses.
         .testTarget(name: "CLITests", dependencies: ["ddpmc"], path: "Tests/CLITests"),

@@ -38,42 +38,37 @@ import bound  # noqa: E402
 import diffusion as D  # noqa: E402
 import prepare_data  # noqa: E402
 
+# The U-Net both shipped networks use (1.6M parameters); configs differ in size and channels.
+UNET = dict(layers_per_block=2, block_out_channels=(32, 64, 64),
+            down_block_types=("DownBlock2D", "DownBlock2D", "AttnDownBlock2D"),
+            up_block_types=("AttnUpBlock2D", "UpBlock2D", "UpBlock2D"),
+            norm_num_groups=8, attention_head_dim=None, dropout=0.0,
+            time_embedding_type="positional", flip_sin_to_cos=False, freq_shift=1,
+            downsample_padding=0, norm_eps=1e-6, act_fn="silu", center_input_sample=False)
+
 CONFIGS = {
     "fmnist28": dict(
         data="fmnist",
-        unet=dict(sample_size=28, in_channels=1, out_channels=2, layers_per_block=2,
-                  block_out_channels=(32, 64, 64),
-                  down_block_types=("DownBlock2D", "DownBlock2D", "AttnDownBlock2D"),
-                  up_block_types=("AttnUpBlock2D", "UpBlock2D", "UpBlock2D"),
-                  norm_num_groups=8, attention_head_dim=None, dropout=0.0,
-                  time_embedding_type="positional", flip_sin_to_cos=False, freq_shift=1,
-                  downsample_padding=0, norm_eps=1e-6, act_fn="silu", center_input_sample=False),
+        unet=dict(UNET, sample_size=28, in_channels=1, out_channels=2),
         batch=64, lr=2e-4, warmup=500, ema=0.999, flip=False,
         val_n=64, val_terms=100, val_seed=1234,
     ),
     "photo32": dict(
         data="photo32",
-        unet=dict(sample_size=32, in_channels=3, out_channels=6, layers_per_block=2,
-                  block_out_channels=(32, 64, 64),
-                  down_block_types=("DownBlock2D", "DownBlock2D", "AttnDownBlock2D"),
-                  up_block_types=("AttnUpBlock2D", "UpBlock2D", "UpBlock2D"),
-                  norm_num_groups=8, attention_head_dim=None, dropout=0.0,
-                  time_embedding_type="positional", flip_sin_to_cos=False, freq_shift=1,
-                  downsample_padding=0, norm_eps=1e-6, act_fn="silu", center_input_sample=False),
+        unet=dict(UNET, sample_size=32, in_channels=3, out_channels=6),
         batch=64, lr=2e-4, warmup=500, ema=0.999, flip=True,
         val_n=32, val_terms=100, val_seed=1234,
     ),
-    # The whole-image photo model (docs/DESIGN.md, "Whole images"): the photo32 network, trained on 64×64 crops
-    # so that it codes a photo of any size in one piece; the schedule's low end is fine (sigma_1 = 0.2 grey levels).
+    # The whole-image photo model (docs/DESIGN.md §10): the photo32 network, trained on 64×64 crops so that it
+    # codes a photo of any size in one piece; the schedule's low end is fine (sigma_1 = 0.2 grey levels, §9).
     "photo": dict(
         data="photo64",
-        unet=None,  # photo32's network (below), so photo32's weights can start it
+        unet=dict(UNET, sample_size=64, in_channels=3, out_channels=6),  # photo32's network: its weights can start it
         batch=16, lr=2e-4, warmup=200, ema=0.999, flip=True, schedule="fine-low-end",
         codec_config={"tiling": "whole-image", "maximum_tile": 256},
         val_n=32, val_terms=100, val_seed=1234,
     ),
 }
-CONFIGS["photo"]["unet"] = dict(CONFIGS["photo32"]["unet"], sample_size=64)
 SCHED = dict(num_train_timesteps=1000, beta_start=1e-4, beta_end=0.02, beta_schedule="linear", clip_sample=True,
              clip_sample_range=1.0, prediction_type="epsilon")
 SCHEDULES = ("linear", "fine-low-end")

@@ -1,12 +1,13 @@
 import Diffusion
 import ImageIO
 
-/// Images ⇄ network-sized patches (docs/TILING.md): image order, then row-major patch order.
+/// Images ⇄ the pieces a model codes them in (ModelTiling; docs/TILING.md): image order, then
+/// row-major piece order.
 public enum Patches {
-    public static func items(_ images: [Image], patchHeight: Int, patchWidth: Int) -> [ChainItem] {
+    public static func items(_ images: [Image], model: DiffusionModel) -> [ChainItem] {
         var out: [ChainItem] = []
         for im in images {
-            let tiling = PatchTiling(height: im.height, width: im.width, patchHeight: patchHeight, patchWidth: patchWidth)
+            let tiling = model.tiling.grid(height: im.height, width: im.width)
             for k in 0..<tiling.count {
                 let (y0, x0) = tiling.origin(k), (h, w) = tiling.realSize(k)
                 var px = [UInt8](); px.reserveCapacity(h * w * im.channels)
@@ -20,26 +21,24 @@ public enum Patches {
         return out
     }
 
-    /// The patch shapes of images of the given geometry, in the order `items` makes them.
-    public static func shapes(_ entries: [ImageEntry], patchHeight: Int, patchWidth: Int) -> [ChainShape] {
-        var out: [ChainShape] = []
-        for e in entries {
-            let tiling = PatchTiling(height: e.height, width: e.width, patchHeight: patchHeight, patchWidth: patchWidth)
-            for k in 0..<tiling.count {
-                let (h, w) = tiling.realSize(k)
-                out.append(ChainShape(height: h, width: w, channels: e.channels))
-            }
-        }
-        return out
+    /// The piece shapes of images of the given geometry, in the order `items` makes them.
+    public static func shapes(_ entries: [ImageEntry], model: DiffusionModel) -> [ChainShape] {
+        entries.flatMap { model.tiling.shapes(height: $0.height, width: $0.width, channels: $0.channels) }
     }
 
-    /// Puts per-patch values (in `items` order) back into whole images.
-    public static func assemble<T>(_ patches: [[T]], entries: [ImageEntry], patchHeight: Int, patchWidth: Int,
-                                   fill: T) -> [[T]] {
+    /// The image each piece belongs to, in `items` order.
+    public static func owners(_ entries: [ImageEntry], model: DiffusionModel) -> [Int] {
+        entries.enumerated().flatMap { n, e in
+            [Int](repeating: n, count: model.tiling.grid(height: e.height, width: e.width).count)
+        }
+    }
+
+    /// Puts per-piece values (in `items` order) back into whole images.
+    public static func assemble<T>(_ patches: [[T]], entries: [ImageEntry], model: DiffusionModel, fill: T) -> [[T]] {
         var images: [[T]] = []
         var next = 0
         for e in entries {
-            let tiling = PatchTiling(height: e.height, width: e.width, patchHeight: patchHeight, patchWidth: patchWidth)
+            let tiling = model.tiling.grid(height: e.height, width: e.width)
             var px = [T](repeating: fill, count: e.width * e.height * e.channels)
             for k in 0..<tiling.count {
                 let (y0, x0) = tiling.origin(k), (h, w) = tiling.realSize(k)
@@ -52,6 +51,14 @@ public enum Patches {
             images.append(px)
         }
         return images
+    }
+
+    /// Decoded pieces as the header's named images.
+    static func images(_ patches: [[UInt8]], entries: [ImageEntry], model: DiffusionModel) throws -> [NamedImage] {
+        let planes = assemble(patches, entries: entries, model: model, fill: UInt8(0))
+        return try zip(entries, planes).map { e, px in
+            NamedImage(name: e.name, image: try Image(width: e.width, height: e.height, channels: e.channels, pixels: px))
+        }
     }
 
     /// Model space [-1, 1] → 0...255, rounding to nearest.

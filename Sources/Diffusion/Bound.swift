@@ -35,13 +35,12 @@ public struct BoundEvaluator: Sendable {
         throws(DiffusionError)
     {
         guard batchSize >= 1 else { throw .invalidArgument(detail: "the batch size must be at least 1, got \(batchSize)") }
-        var schedule = model.schedule
-        if let steps { schedule = try schedule.respaced(steps: steps, spacing: spacing) }
+        let process = try model.reverseProcess(steps: steps, spacing: spacing, clipDenoised: clipDenoised,
+                                               clipDecoder: clipDecoder)
+        let schedule = process.schedule
         self.spacing = schedule.count < model.schedule.count ? spacing : nil
         self.model = model
-        self.process = ReverseProcess(schedule: schedule, varianceType: model.scheduler.varianceType,
-                                      clipDenoised: clipDenoised ?? model.scheduler.clipSample,
-                                      clipDecoder: clipDecoder, clipRange: model.scheduler.clipSampleRange)
+        self.process = process
         self.seed = seed
         self.batchSize = batchSize
         if let terms, terms < schedule.count {
@@ -56,10 +55,7 @@ public struct BoundEvaluator: Sendable {
 
     /// Network calls `evaluate` makes for these images (for progress totals).
     public func networkCalls(for images: [PixelImage]) -> Int {
-        let patches = images.reduce(0) {
-            $0 + PatchTiling(height: $1.height, width: $1.width, patchHeight: model.patchHeight,
-                             patchWidth: model.patchWidth).count
-        }
+        let patches = images.reduce(0) { $0 + model.tiling.grid(height: $1.height, width: $1.width).count }
         return (patches * termsPerImage + batchSize - 1) / batchSize
     }
 
@@ -100,9 +96,7 @@ public struct BoundEvaluator: Sendable {
             throw .incompatibleImage(name: image.name, detail: "it has \(image.channels) channel\(image.channels == 1 ? "" : "s"), "
                 + "the model in '\(model.directory)' expects \(model.channels)")
         }
-        let tilings = images.map {
-            PatchTiling(height: $0.height, width: $0.width, patchHeight: model.patchHeight, patchWidth: model.patchWidth)
-        }
+        let tilings = images.map { model.tiling.grid(height: $0.height, width: $0.width) }
         let x0 = images.map(\.modelValues)
         let terms = termList(imageCount: images.count)
         let jobs = terms.indices.flatMap { term in (0..<tilings[terms[term].image].count).map { (term: term, patch: $0) } }
@@ -161,40 +155,39 @@ public struct BoundEvaluator: Sendable {
         return x0.reduce(0.0) { $0 + GaussianTerms.klToStandardNormal(mean: a * $1, logVariance: logVariance) }
     }
 
-    /// One network call over a chunk of patches (each at its own step index); returns each
+    /// One batch of patches (each at its own step index) through the network; returns each
     /// patch's summed term (nats) over its real sub-pixels. `xt[j]` is x_t of patch j's image.
     private func patchTerms(chunk: [(step: Int, image: Int, patch: Int)], tilings: [PatchTiling],
-                       images: [PixelImage], x0: [[Double]], xt: [[Double]],
-                       network: ((FeatureMap, [Double]) -> FeatureMap)?) -> [Double] {
-        let c = model.channels, ph = model.patchHeight, pw = model.patchWidth
-        let patchSize = ph * pw * c
-        var input = [Float](repeating: 0, count: chunk.count * patchSize)
+                            images: [PixelImage], x0: [[Double]], xt: [[Double]],
+                            network: ((FeatureMap, [Double]) -> FeatureMap)?) -> [Double] {
+        let c = model.channels
+        var shapes: [ChainShape] = [], values: [[Double]] = []
         for (j, job) in chunk.enumerated() {
-            tilings[job.image].extract(job.patch, from: xt[j], channels: c, into: &input, at: j * patchSize)
+            let (h, w) = tilings[job.image].realSize(job.patch)
+            shapes.append(ChainShape(height: h, width: w, channels: c))
+            values.append(tilings[job.image].real(job.patch, of: xt[j], channels: c))
         }
-        let sample = FeatureMap(batch: chunk.count, height: ph, width: pw, channels: c, data: input)
-        let timesteps = chunk.map { Double(schedule.modelTimesteps[$0.step]) }
-        let output = network?(sample, timesteps) ?? model.network(sample, timesteps: timesteps)
-        precondition(output.batch == chunk.count && output.height == ph && output.width == pw
-                     && output.channels == model.network.config.outChannels, "Bound: the network output has the wrong shape")
-        let outChannels = output.channels
+        var net = PatchNetwork(model: model, process: process)
+        net.maximumBatch = Swift.max(net.maximumBatch, chunk.count)
+        let outputs = net.outputs(shapes: shapes, values: values, steps: chunk.map(\.step), network: network)
         let learned = process.varianceType.isLearned
         var nats = [Double](repeating: 0, count: chunk.count)
-        output.data.withUnsafeBufferPointer { out in
-            nats.withUnsafeMutableBufferPointer { result in
-                parallelRanges(chunk.count) { range in
-                    for j in range {
-                        let job = chunk[j], i = job.step
-                        let tiling = tilings[job.image]
-                        let (y0, x0p) = tiling.origin(job.patch)
-                        let (rh, rw) = tiling.realSize(job.patch)
-                        let levels = images[job.image].levels
-                        let clean = x0[job.image], noisy = xt[j]
-                        var sum = 0.0
+        nats.withUnsafeMutableBufferPointer { result in
+            parallelRanges(chunk.count) { range in
+                for j in range {
+                    let job = chunk[j], i = job.step
+                    let tiling = tilings[job.image]
+                    let (y0, x0p) = tiling.origin(job.patch)
+                    let (rh, rw) = tiling.realSize(job.patch)
+                    let outChannels = outputs[j].count / (rh * rw)
+                    let levels = images[job.image].levels
+                    let clean = x0[job.image], noisy = xt[j]
+                    var sum = 0.0
+                    outputs[j].withUnsafeBufferPointer { out in
                         for py in 0..<rh {
                             for px in 0..<rw {
                                 let s = ((y0 + py) * tiling.width + x0p + px) * c
-                                let o = ((j * ph + py) * pw + px) * outChannels
+                                let o = (py * rw + px) * outChannels
                                 for ch in 0..<c {
                                     let eps = Double(out[o + ch])
                                     let v = learned ? Double(out[o + c + ch]) : 0
@@ -210,8 +203,8 @@ public struct BoundEvaluator: Sendable {
                                 }
                             }
                         }
-                        result[j] = sum
                     }
+                    result[j] = sum
                 }
             }
         }

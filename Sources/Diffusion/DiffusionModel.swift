@@ -8,9 +8,11 @@ public struct DiffusionModel: Sendable {
     public let network: UNetModel
     public let scheduler: SchedulerConfig
     public let schedule: NoiseSchedule
-    /// The network's native input size: images are tiled into patches of this size.
-    public let patchHeight: Int
-    public let patchWidth: Int
+    /// How images are cut into network inputs (fixed patches, or whole images).
+    public let tiling: ModelTiling
+    /// The grid images are cut with: the patch size, or a whole-image model's largest tile.
+    public var patchHeight: Int { tiling.gridSize.height }
+    public var patchWidth: Int { tiling.gridSize.width }
 
     public var channels: Int { network.config.inChannels }
 
@@ -28,24 +30,47 @@ public struct DiffusionModel: Sendable {
         } catch {
             throw .model(path: directory, message: "\(error)")
         }
-        try self.init(network: network, scheduler: scheduler, directory: directory)
+        let tiling = try ModelTiling.load(directory: directory, network: network.config)
+        try self.init(network: network, scheduler: scheduler, tiling: tiling, directory: directory)
     }
 
-    public init(network: UNetModel, scheduler: SchedulerConfig, directory: String = "(in memory)") throws(DiffusionError) {
+    /// `tiling` nil: patches of the network's `sample_size`.
+    public init(network: UNetModel, scheduler: SchedulerConfig, tiling: ModelTiling? = nil,
+                directory: String = "(in memory)") throws(DiffusionError) {
         let c = network.config
         let expected = scheduler.varianceType.isLearned ? 2 * c.inChannels : c.inChannels
         guard c.outChannels == expected else {
             throw .incompatibleModel(path: directory, detail: "variance_type \(scheduler.varianceType.rawValue) needs "
                 + "out_channels = \(expected) for in_channels = \(c.inChannels), config.json has \(c.outChannels)")
         }
-        guard let size = c.sampleSize, size.height > 0, size.width > 0 else {
-            throw .incompatibleModel(path: directory, detail: "config.json has no sample_size, which sets the patch size")
+        if let tiling {
+            self.tiling = tiling
+        } else {
+            guard let size = c.sampleSize, size.height > 0, size.width > 0 else {
+                throw .incompatibleModel(path: directory, detail: "config.json has no sample_size, which sets the patch size")
+            }
+            self.tiling = .patches(height: size.height, width: size.width)
         }
         self.directory = directory
         self.network = network
         self.scheduler = scheduler
         self.schedule = try NoiseSchedule(config: scheduler)
-        patchHeight = size.height
-        patchWidth = size.width
+    }
+
+    /// The reverse process of a chain over this model: the full schedule, or `steps` of it kept with
+    /// `spacing`; x̂0 clipped for t >= 2 as the scheduler config says unless `clipDenoised` is given.
+    /// The one place a chain's process is built (the bound and both codecs).
+    public func reverseProcess(steps: Int? = nil, spacing: TimestepSpacing = .even, clipDenoised: Bool? = nil,
+                               clipDecoder: Bool = false) throws(DiffusionError) -> ReverseProcess {
+        var s = schedule
+        if let steps { s = try s.respaced(steps: steps, spacing: spacing) }
+        return ReverseProcess(schedule: s, varianceType: scheduler.varianceType,
+                              clipDenoised: clipDenoised ?? scheduler.clipSample, clipDecoder: clipDecoder,
+                              clipRange: scheduler.clipSampleRange)
+    }
+
+    /// The pieces an image of this size is coded in (ModelTiling).
+    public func shapes(height: Int, width: Int) -> [ChainShape] {
+        tiling.shapes(height: height, width: width, channels: channels)
     }
 }

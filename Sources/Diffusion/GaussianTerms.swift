@@ -11,6 +11,15 @@ public enum GaussianTerms {
         return 0.5 * ((DetMath.expm1(d) - d) + dm * dm * DetMath.exp(-logVariance2))
     }
 
+    /// KL(N(m1, s1²) || N(m2, s2²)) from standard deviations, as −log r + (r² + e² − 1)/2 with
+    /// r = s1/s2 and e = (m1 − m2)/s2: the progressive coder's per-step KL, which has the standard
+    /// deviations at hand (its rounding to whole bits is part of the stream, so this form stays).
+    @inline(__always)
+    public static func normalKL(mean1: Double, std1: Double, mean2: Double, std2: Double) -> Double {
+        let r = std1 / std2, e = (mean1 - mean2) / std2
+        return -DetMath.log(r) + 0.5 * (r * r + e * e - 1)
+    }
+
     /// KL(N(m, e^lv) || N(0, 1)), the prior term L_T.
     @inline(__always)
     public static func klToStandardNormal(mean: Double, logVariance: Double) -> Double {
@@ -35,7 +44,7 @@ public enum DiscretizedDecoder {
 
     /// The sub-pixel value x_0 = 2v/255 - 1 the model sees for level v.
     @inline(__always)
-    public static func value(_ v: Int) -> Double { Double(2 * v) / 255 - 1 }
+    public static func value(_ v: Int) -> Double { PixelLevel.value(v) }
 
     /// The edges of level v's bin; infinite at the two open ends.
     @inline(__always)

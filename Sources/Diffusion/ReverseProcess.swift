@@ -11,7 +11,7 @@ public struct ReverseProcess: Equatable, Sendable {
     /// Clip x^_0 to [-clipRange, clipRange] for t >= 2 (the scheduler config's clip_sample by default).
     public var clipDenoised: Bool
     /// Clip x^_0 at the decoder step t = 1 too. Off by default: the open edge bins already
-    /// cover everything outside [-1, 1], and clipping there costs rate (design §2).
+    /// cover everything outside [-1, 1], and clipping there costs rate (docs/DESIGN.md §2).
     public var clipDecoder: Bool
     public var clipRange: Double
 

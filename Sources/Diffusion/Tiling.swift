@@ -51,4 +51,16 @@ public struct PatchTiling: Equatable, Sendable {
             }
         }
     }
+
+    /// The values of patch k's real positions (HWC, `channels` interleaved) from a whole HWC plane.
+    public func real(_ k: Int, of image: [Double], channels: Int) -> [Double] {
+        let (y0, x0) = origin(k), (h, w) = realSize(k)
+        var out: [Double] = []
+        out.reserveCapacity(h * w * channels)
+        for y in 0..<h {
+            let s = ((y0 + y) * width + x0) * channels
+            out += image[s..<(s + w * channels)]
+        }
+        return out
+    }
 }

@@ -1,6 +1,8 @@
-// The DDPM decoder P_0 (design section 2): pixel level v in 0...255 stands for
+// The DDPM decoder P_0 (docs/DESIGN.md §2): pixel level v in 0...255 stands for
 // x = 2v/255 - 1, and gets the mass of N(mean, std^2) on [x - 1/255, x + 1/255], with the
 // bins of 0 and 255 open towards -inf and +inf. Same quantization as the latent codec.
+
+import Numerics
 
 public struct DiscretizedGaussianPixelCodec: SymbolCodec, Sendable {
     /// The reserved units cost 256 / 2^P / ln 2 bits per pixel (5.5e-6 at 26) and the rANS
@@ -32,8 +34,8 @@ public struct DiscretizedGaussianPixelCodec: SymbolCodec, Sendable {
         model.exactMass(ofBin: Int(symbol))
     }
 
-    /// The model's input scale for level v: 2v/255 - 1.
-    public static func value(of level: UInt8) -> Double { Double(2 * Int(level) - 255) / 255 }
+    /// The model's input scale for level v (PixelLevel).
+    public static func value(of level: UInt8) -> Double { PixelLevel.value(Int(level)) }
 
     /// Pushes pixels[n-1], ..., pixels[0], pixel i with N(means[i], std^2).
     public static func push(_ pixels: [UInt8], means: [Double], std: Double, precision: Int = defaultPrecision,

@@ -3,10 +3,14 @@
 ///
 /// Only the literal forms NumPy itself writes are understood (strings, True/False, tuples of
 /// integers); anything else is an error rather than a guess.
-struct NPYHeader: Equatable {
-    var descr: String
-    var fortranOrder: Bool
-    var shape: [Int]
+public struct NPYHeader: Equatable, Sendable {
+    public var descr: String
+    public var fortranOrder: Bool
+    public var shape: [Int]
+
+    public init(descr: String, fortranOrder: Bool = false, shape: [Int]) {
+        self.descr = descr; self.fortranOrder = fortranOrder; self.shape = shape
+    }
 
     static let magic: [UInt8] = [0x93] + Array("NUMPY".utf8)
 
@@ -44,7 +48,7 @@ struct NPYHeader: Equatable {
 
     /// NumPy's own layout: version 1.0, dictionary padded with spaces and a newline so the
     /// data starts on a 64-byte boundary.
-    func encoded() -> [UInt8] {
+    public func encoded() -> [UInt8] {
         let dimensions = shape.map(String.init).joined(separator: ", ") + (shape.count == 1 ? "," : "")
         var text = "{'descr': '\(descr)', 'fortran_order': \(fortranOrder ? "True" : "False"), "
             + "'shape': (\(dimensions)), }"

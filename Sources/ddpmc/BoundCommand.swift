@@ -27,7 +27,7 @@ struct BoundCommand: ParsableCommand {
     @Option(help: "seed of the x_t noise") var seed: UInt64 = 0
     @Option(help: "respace the chain to K steps (default: all)") var steps: Int?
     @Option(help: "which timesteps --steps keeps: quadratic (the codec's default) or even (improved-diffusion's)")
-    var spacing = LosslessParameters().spacing
+    var spacing = CodingParameters().spacing
     @Option(help: "estimate the sum over steps from K stratified terms per image (default: every step)")
     var terms: Int?
     @Option(help: "patches per network call") var batch: Int = 64
@@ -81,15 +81,7 @@ struct BoundCommand: ParsableCommand {
         guard channels.count == 1, let c = channels.first else {
             throw CLIError("the inputs mix gray and RGB images; evaluate them separately or pass --model")
         }
-        let name = c == 1 ? "fmnist28" : "photo32"
-        guard let fixtures = fixturesDirectory() else {
-            throw CLIError("no Fixtures folder found for the default model \(name); pass --model DIR")
-        }
-        let path = (fixtures as NSString).appendingPathComponent("models/\(name)")
-        guard FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent("config.json")) else {
-            throw CLIError("the default model for \(c == 1 ? "gray" : "RGB") images, \(path), is missing; pass --model DIR")
-        }
-        return path
+        return try bundledModelDirectory(channels: c)
     }
 
     func evaluate(_ evaluator: BoundEvaluator, _ images: [PixelImage]) throws -> BoundReport {

@@ -45,7 +45,9 @@ func bundledModelDirectory(channels: Int) throws -> String {
     return dir
 }
 
-/// Message of any error, without Swift's type decoration.
+/// The error as string interpolation renders it, nothing stripped: its `description` when it is
+/// CustomStringConvertible, otherwise Swift's default rendering (case name and payload, e.g.
+/// `invalidParameter("std 0.0")` for an EntropyCodingError).
 func describe(_ error: Error) -> String {
     "\(error)"
 }

@@ -1,4 +1,5 @@
 import Foundation
+import ImageIO
 
 /// Streams a float64 .npy array of known shape to disk row by row, so that the T × D noise of a
 /// long bound never has to sit in memory. Written under a temporary name and renamed into place
@@ -19,21 +20,7 @@ final class NPYFloat64Stream {
             throw CLIError("cannot create '\(temporary)'")
         }
         self.handle = handle
-        try handle.write(contentsOf: Self.header(shape: shape))
-    }
-
-    /// NPY format 1.0: magic, version, little-endian header length, a Python dict literal
-    /// padded with spaces so that the data starts at a multiple of 64 bytes.
-    static func header(shape: [Int]) -> Data {
-        let dims = shape.count == 1 ? "\(shape[0])," : shape.map(String.init).joined(separator: ", ")
-        var dict = "{'descr': '<f8', 'fortran_order': False, 'shape': (\(dims)), }"
-        let unpadded = 10 + dict.utf8.count + 1
-        dict += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
-        var data = Data([0x93] + Array("NUMPY".utf8) + [1, 0])
-        let length = UInt16(dict.utf8.count)
-        data.append(contentsOf: [UInt8(length & 0xFF), UInt8(length >> 8)])
-        data.append(contentsOf: Array(dict.utf8))
-        return data
+        try handle.write(contentsOf: NPYHeader(descr: "<f8", shape: shape).encoded())
     }
 
     func append(_ values: [Double]) throws {

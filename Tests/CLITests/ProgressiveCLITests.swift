@@ -276,7 +276,7 @@ final class ProgressiveCLITests: XCTestCase {
             (lossless, ["--bytes", "100000"], "is a lossless file"),
             (lossless, ["--step", "1"], "is a lossless file"),
             (lossless, ["--frames", tmp.appendingPathComponent("f").path], "is a lossless file"),
-            (progressive, ["--reconstruct", "bogus"], "--reconstruct must be one of xhat, sample, ddim"),
+            (progressive, ["--reconstruct", "bogus"], "The value 'bogus' is invalid for '--reconstruct"),
             (progressive, ["--step", "1"], "--step must be in 2...3"),
             (progressive, ["--step", "4"], "--step must be in 2...3"),
             (progressive, ["--step", "0"], "--step must be in 2...3"),

@@ -91,13 +91,13 @@ final class FileFormatTests: XCTestCase {
 final class GroupScheduleTests: XCTestCase {
     func testGroupsCoverEveryPatchOnceAndGrowToTheMaximum() {
         for count in [0, 1, 2, 7, 100, 1000] {
-            let ranges = LosslessParameters.groupRanges(count: count, maximum: 32)
+            let ranges = CodingParameters.groupRanges(count: count, maximum: 32)
             XCTAssertEqual(ranges.flatMap { Array($0) }, Array(0..<count))
             XCTAssertTrue(ranges.allSatisfy { $0.count <= 32 })
         }
-        let r = LosslessParameters.groupRanges(count: 1000, maximum: 32)
+        let r = CodingParameters.groupRanges(count: 1000, maximum: 32)
         XCTAssertEqual(r.prefix(8).map(\.count), [1, 2, 3, 4, 5, 6, 7, 8])
         XCTAssertEqual(r[r.count - 2].count, 32)
-        XCTAssertEqual(LosslessParameters.groupRanges(count: 5, maximum: 1).map(\.count), [1, 1, 1, 1, 1])
+        XCTAssertEqual(CodingParameters.groupRanges(count: 5, maximum: 1).map(\.count), [1, 1, 1, 1, 1])
     }
 }

@@ -27,7 +27,7 @@ final class LosslessRoundTripTests: XCTestCase {
     func roundTrip(_ images: [NamedImage], model: String, steps: Int = 4, group: Int = 32,
                    file: StaticString = #filePath, line: UInt = #line) throws -> LosslessReport {
         let codec = try LosslessCodec(model: try fixtureModel(model))
-        var p = LosslessParameters()
+        var p = CodingParameters()
         p.steps = steps
         p.groupSize = group
         let (bytes, report) = try codec.encode(images, kind: .folder, parameters: p)
@@ -73,20 +73,20 @@ final class LosslessRoundTripTests: XCTestCase {
         let codec = try LosslessCodec(model: try fixtureModel("gray28-plain"))
         var files: [TimestepSpacing: [UInt8]] = [:]
         for spacing in TimestepSpacing.allCases {
-            var p = LosslessParameters()
+            var p = CodingParameters()
             p.steps = 6; p.spacing = spacing
             let (bytes, _) = try codec.encode([image], kind: .png, parameters: p)
             let (decoded, _, header) = try codec.decode(bytes)
             XCTAssertEqual(decoded, [image], "\(spacing)")
-            XCTAssertEqual(header.parameters[LosslessParameters.spacingKey], Double(spacing.code))
+            XCTAssertEqual(header.parameters[CodingParameters.HeaderKey.spacing.rawValue], Double(spacing.code))
             files[spacing] = bytes
         }
         XCTAssertNotEqual(files[.even], files[.quadratic], "the chains differ")
-        XCTAssertEqual(LosslessParameters().spacing, .quadratic)
+        XCTAssertEqual(CodingParameters().spacing, .quadratic)
 
         func rewritten(_ bytes: [UInt8], spacingCode: Double?) throws -> [UInt8] {
             var (header, sections, _) = try DDPMFile.decode(bytes)
-            header.parameters[LosslessParameters.spacingKey] = spacingCode
+            header.parameters[CodingParameters.HeaderKey.spacing.rawValue] = spacingCode
             return DDPMFile.encode(header: header, sections: sections)
         }
         let legacy = try rewritten(try XCTUnwrap(files[.even]), spacingCode: nil)
@@ -109,7 +109,7 @@ final class LosslessRoundTripTests: XCTestCase {
 
     func testWrongModelIsRefused() throws {
         let image = try randomImage("g", width: 28, height: 28, channels: 1, seed: 1)
-        var p = LosslessParameters(); p.steps = 2
+        var p = CodingParameters(); p.steps = 2
         let (bytes, _) = try LosslessCodec(model: try fixtureModel("gray28-plain")).encode([image], kind: .png, parameters: p)
         XCTAssertThrowsError(try LosslessCodec(model: try fixtureModel("gray28-attn")).decode(bytes)) { error in
             XCTAssertTrue("\(error)".contains("SHA-256"), "\(error)")
@@ -118,7 +118,7 @@ final class LosslessRoundTripTests: XCTestCase {
 
     func testDamagedStreamsAreDetected() throws {
         let image = try randomImage("g", width: 28, height: 28, channels: 1, seed: 1)
-        var p = LosslessParameters(); p.steps = 2
+        var p = CodingParameters(); p.steps = 2
         let codec = try LosslessCodec(model: try fixtureModel("gray28-plain"))
         let (bytes, _) = try codec.encode([image], kind: .png, parameters: p)
         for cut in [1, 10, bytes.count / 2, bytes.count - 1] {

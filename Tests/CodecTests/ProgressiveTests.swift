@@ -11,23 +11,18 @@ import XCTest
 final class ProgressiveTests: XCTestCase {
     typealias Frame = (step: Int, images: [NamedImage])
 
-    static func parameters(steps: Int, chunkBits: Int = 8, losslessAfter: Int? = nil, groupSize: Int = 32) -> ProgressiveParameters {
-        var p = ProgressiveParameters()
+    static func parameters(steps: Int, chunkBits: Int = 8, losslessAfter: Int? = nil, groupSize: Int = 32) -> CodingParameters {
+        var p = CodingParameters(mode: .progressive)
         p.steps = steps
         p.chunkBits = chunkBits
         p.losslessAfter = losslessAfter
-        p.lossless.groupSize = groupSize
+        p.groupSize = groupSize
         return p
     }
 
     /// The network ProgressiveCodec builds for a chain of `steps` (its own builder is internal).
     static func network(_ model: DiffusionModel, steps: Int) throws -> PatchNetwork {
-        var schedule = model.schedule
-        if steps != schedule.count { schedule = try schedule.respaced(steps: steps, spacing: ProgressiveParameters().spacing) }
-        let process = ReverseProcess(schedule: schedule, varianceType: model.scheduler.varianceType,
-                                     clipDenoised: model.scheduler.clipSample, clipDecoder: false,
-                                     clipRange: model.scheduler.clipSampleRange)
-        return PatchNetwork(model: model, process: process)
+        PatchNetwork(model: model, process: try model.reverseProcess(steps: steps, spacing: CodingParameters(mode: .progressive).spacing))
     }
 
     static func entries(_ images: [NamedImage]) -> [ImageEntry] {
@@ -36,7 +31,7 @@ final class ProgressiveTests: XCTestCase {
 
     /// Whole images from per-patch model-space values, as the decoder makes them.
     static func images(_ planes: [[Double]], entries: [ImageEntry], model: DiffusionModel) throws -> [NamedImage] {
-        let whole = Patches.assemble(planes, entries: entries, patchHeight: model.patchHeight, patchWidth: model.patchWidth, fill: 0.0)
+        let whole = Patches.assemble(planes, entries: entries, model: model, fill: 0.0)
         return try zip(entries, whole).map { e, x in
             NamedImage(name: e.name, image: try Image(width: e.width, height: e.height, channels: e.channels, pixels: Patches.pixels(x)))
         }
@@ -93,7 +88,7 @@ final class ProgressiveTests: XCTestCase {
         // The encoder's x_t give the decoder's frames: both sides agree on every latent.
         let net = try Self.network(model, steps: steps)
         let entries = Self.entries(images)
-        let shapes = Patches.shapes(entries, patchHeight: model.patchHeight, patchWidth: model.patchWidth)
+        let shapes = Patches.shapes(entries, model: model)
         XCTAssertEqual(encoderStates.first?.values.count, shapes.count, file: file, line: line)
         for (state, frame) in zip(encoderStates, fullFrames) {
             let x0 = Reconstruction.xhat.run(network: net, shapes: shapes, state: state, seed: p.seed)
@@ -277,14 +272,14 @@ final class ProgressiveTests: XCTestCase {
     func testBothTimestepSpacingsRoundTrip() throws {
         let images = [try randomImage("s.png", width: 10, height: 7, channels: 1, seed: 41)]
         let codec = try ProgressiveCodec(model: try fixtureModel("opt-uneven-heads"))
-        XCTAssertEqual(ProgressiveParameters().spacing, .even)
+        XCTAssertEqual(CodingParameters(mode: .progressive).spacing, .even)
         var streams: [[UInt8]] = []
         for spacing in TimestepSpacing.allCases {
             var p = Self.parameters(steps: 5, losslessAfter: 2)
             p.spacing = spacing
             let r = try codec.encode(images, kind: .folder, parameters: p)
             let (header, _, _) = try DDPMFile.decode(r.bytes)
-            XCTAssertEqual(header.parameters[LosslessParameters.spacingKey], Double(spacing.code))
+            XCTAssertEqual(header.parameters[CodingParameters.HeaderKey.spacing.rawValue], Double(spacing.code))
             let d = try codec.decode(r.bytes)
             XCTAssertTrue(d.exact, "\(spacing)")
             XCTAssertEqual(d.images, images, "\(spacing)")
@@ -368,7 +363,7 @@ final class ProgressiveTests: XCTestCase {
         for p in [Self.parameters(steps: 3, losslessAfter: 4), Self.parameters(steps: 3, losslessAfter: 0),
                   Self.parameters(steps: 3, chunkBits: 0), Self.parameters(steps: 3, chunkBits: 21)] {
             XCTAssertThrowsError(try codec.encode([image], kind: .png, parameters: p)) { error in
-                XCTAssertTrue(error is ProgressiveError, "\(error)")
+                XCTAssertTrue(error is CodingParameterError, "\(error)")
             }
         }
         let r = try codec.encode([image], kind: .png, parameters: Self.parameters(steps: 3))
@@ -381,7 +376,7 @@ final class ProgressiveTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("SHA-256"), "\(error)")
         }
         // A lossless file has no progressive section.
-        var lp = LosslessParameters(); lp.steps = 2
+        var lp = CodingParameters(); lp.steps = 2
         let (lossless, _) = try LosslessCodec(model: try fixtureModel("opt-uneven-heads")).encode([image], kind: .png, parameters: lp)
         XCTAssertThrowsError(try codec.decode(lossless)) { error in
             XCTAssertTrue("\(error)".contains("no progressive section"), "\(error)")
@@ -461,7 +456,7 @@ final class ProgressiveTests: XCTestCase {
         let chain = BitsBackChain(model: model, process: net.process, latents: latents)
         let images = [try randomImage("a", width: 12, height: 10, channels: 1, seed: 61),
                       try randomImage("b", width: 5, height: 3, channels: 1, seed: 62)]
-        let items = Patches.items(images.map(\.image), patchHeight: model.patchHeight, patchWidth: model.patchWidth)
+        let items = Patches.items(images.map(\.image), model: model)
         let shapes = items.map { ChainShape(height: $0.height, width: $0.width, channels: $0.channels) }
         let schedule = net.process.schedule
         for s in [1, 2, steps] {

@@ -1,20 +1,11 @@
 import CZlib
 import Foundation
 import ImageIO
+import TestSupport
 import XCTest
 
-/// Deterministic generator, so a failing case reproduces exactly.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// The shared deterministic generator (TestSupport), under the name these tests use.
+typealias SplitMix64 = TestRNG
 
 func randomBytes(_ count: Int, _ rng: inout SplitMix64) -> [UInt8] {
     (0..<count).map { _ in UInt8.random(in: 0...255, using: &rng) }

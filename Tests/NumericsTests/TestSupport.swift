@@ -34,21 +34,7 @@ func ulpDistance(_ a: Float, _ b: Float) -> Double {
     return Double(abs(ordered(a) - ordered(b)))
 }
 
-/// Deterministic test points (SplitMix64), independent of the code under test.
-struct TestRNG {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func uniform(_ lo: Double, _ hi: Double) -> Double {
-        lo + (hi - lo) * (Double(next() >> 11) * 0x1p-53)
-    }
-}
+@_exported import TestSupport
 
 /// Tracks the worst ulp error of a function against a reference over many points, so a
 /// failure reports the worst input rather than the first one.
@@ -72,15 +58,4 @@ struct ULPTracker {
     }
 }
 
-/// FNV-1a over bit patterns: a fingerprint of a function's exact outputs.
-struct BitHash {
-    var value: UInt64 = 0xCBF2_9CE4_8422_2325
-    mutating func add(_ x: Double) {
-        var bits = x.bitPattern
-        for _ in 0..<8 {
-            value = (value ^ (bits & 0xFF)) &* 0x0000_0100_0000_01B3
-            bits >>= 8
-        }
-    }
-    mutating func add(_ x: Float) { add(Double(x)) }
-}
+

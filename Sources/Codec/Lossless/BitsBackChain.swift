@@ -26,7 +26,7 @@ public struct ChainStatistics: Sendable {
     public init() {}
 }
 
-/// Where a chain starts when the progressive stream already gave the receiver x_s (design §5):
+/// Where a chain starts when the progressive stream already gave the receiver x_s (docs/DESIGN.md §5):
 /// the chain then codes x_0 given x_s, and the latents below s are drawn from the bridge
 /// q(x_t | x_{t-1}, x_s) instead of q(x_t | x_{t-1}).
 public struct ChainTop: Sendable {
@@ -36,7 +36,7 @@ public struct ChainTop: Sendable {
     public init(step: Int, values: [[Double]]) { self.step = step; self.values = values }
 }
 
-/// Bits-back coding over the diffusion chain in the Bit-Swap order (design §4):
+/// Bits-back coding over the diffusion chain in the Bit-Swap order (docs/DESIGN.md §4):
 ///
 ///     encode:  for t = 1...K:  pop x_t ~ q(x_t | x_{t-1});  push x_{t-1} with p(x_{t-1} | x_t)
 ///              push x_K with N(0, I)

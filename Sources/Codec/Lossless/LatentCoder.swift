@@ -5,10 +5,13 @@ import Numerics
 /// How the latents x_1..x_K are discretized and coded: the grid of x_t and a Gaussian codec
 /// windowed around its mean, with an escape for values outside the window.
 ///
-/// Grid: x_t takes values k·δ_t, with δ_t = s_t / 2^gridBits where s_t is the smallest standard
-/// deviation x_t is ever coded with: sqrt(β_t) (when popped from q(x_t | x_{t-1})) and the
-/// reverse step's σ_{t+1} (when pushed with p(x_t | x_{t+1}); σ² ≥ β~_{t+1} for every variance
-/// type; 1 for the prior at t = K). Both sides derive δ_t from the schedule alone.
+/// Grid: x_t takes values k·δ_t, with δ_t = s_t / 2^gridBits and s_t = min(sqrt(β_t), sqrt(β~_{t+1}))
+/// (sqrt(β~_{K+1}) read as 1, the prior's std): the std of the forward step q(x_t | x_{t-1}) that
+/// pops x_t, and the σ_{t+1} of the fixed variance types at their smallest. Both sides derive δ_t
+/// from the schedule alone. s_t is a scale, not a lower bound on the stds x_t is coded with:
+/// learned variances can go below sqrt(β~_{t+1}), and the bridge pops of a lossless tail
+/// (BitsBackChain.popLaw) have std below sqrt(β_t); such a Gaussian gets fewer grid points per
+/// std, which costs discretization loss, never correctness (docs/DESIGN.md §4).
 ///
 /// Window: a Gaussian N(μ, σ) is coded over the bins within ±windowSigmas·σ of μ, the two end
 /// bins open. Giving every possible grid value its own frequency ≥ 1 would cost one count per
@@ -31,7 +34,7 @@ public struct LatentCoder: Sendable {
         var deltas: [Double] = []
         for t in 1...k {
             let qStd = s.betas[t - 1].squareRoot()
-            // p(x_t | x_{t+1}) uses step index t; its variance is at least the clipped posterior variance.
+            // p(x_t | x_{t+1}) uses step index t; β~_{t+1} is the fixed types' smallest σ²_{t+1} there.
             let pStd = t == k ? 1.0 : DetMath.exp(0.5 * s.posteriorLogVarianceClipped[t])
             deltas.append(min(qStd, pStd) / Double(1 << gridBits))
         }

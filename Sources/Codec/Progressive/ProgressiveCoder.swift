@@ -5,7 +5,7 @@ import Foundation
 import Tensor
 
 /// Progressive coding of the latents x_K, x_{K-1}, ..., x_last by reverse channel coding
-/// (design §5, DDPM Algorithms 3/4): each x_{t} is a sample of q(x_t | x_{t+1}, x_0) sent with
+/// (docs/DESIGN.md §5, DDPM Algorithms 3/4): each x_{t} is a sample of q(x_t | x_{t+1}, x_0) sent with
 /// p(x_t | x_{t+1}) as the shared proposal (N(0, I) for x_K), at about KL(q‖p) bits.
 ///
 /// The stream is a FIFO bit stream ordered by step; step t holds one bit, 1 when no item's k_t
@@ -120,9 +120,7 @@ public struct ProgressiveCoder: Sendable {
                     let muP = p[j].means[d], sdP = p[j].stds[d]
                     a[d] = (muP - muQ) / sdQ
                     s[d] = sdP / sdQ
-                    // KL(N(μq, σq²) ‖ N(μp, σp²)) in nats.
-                    let r = sdQ / sdP, e = (muQ - muP) / sdP
-                    kl += -DetMath.log(r) + 0.5 * (r * r + e * e - 1)
+                    kl += GaussianTerms.normalKL(mean1: muQ, std1: sdQ, mean2: muP, std2: sdP)
                 }
                 let bits = kl / 0.6931471805599453  // ln 2
                 klTotal += bits

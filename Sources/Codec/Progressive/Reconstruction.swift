@@ -1,7 +1,7 @@
 import Diffusion
 import Numerics
 
-/// How a receiver turns the latest x_t into an image (design §5).
+/// How a receiver turns the latest x_t into an image (docs/DESIGN.md §5).
 public enum Reconstruction: String, CaseIterable, Sendable {
     /// x̂0(x_t): the network's denoised guess, no further network calls (DDPM Fig. 5/6).
     case xhat

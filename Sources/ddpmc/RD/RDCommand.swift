@@ -19,11 +19,11 @@ struct RDCommand: ParsableCommand {
     @Argument(help: "images or data sets (PNG, folder, idx/idx.gz, .npy)") var inputs: [String] = []
     @Option(help: "output folder") var out: String
     @Option(help: "diffusers model directory (default: the bundled model for the images' channel count)") var model: String?
-    @Option(help: "chain length after respacing") var steps = EncodeCommand.defaultSteps
-    @Option(help: "which timesteps the respaced chain keeps: even or quadratic") var spacing = ProgressiveParameters().spacing
+    @Option(help: "chain length after respacing") var steps = CodingParameters.defaultSteps
+    @Option(help: "which timesteps the respaced chain keeps: even or quadratic") var spacing = CodingParameters(mode: .progressive).spacing
     @Option(help: "record every k-th step") var every = 1
-    @Option(help: "KL budget per chunk in bits") var chunkBits = ProgressiveParameters().chunkBits
-    @Option(help: "index bits per chunk beyond its KL share") var slackBits = ProgressiveParameters().slackBits
+    @Option(help: "KL budget per chunk in bits") var chunkBits = CodingParameters().chunkBits
+    @Option(help: "index bits per chunk beyond its KL share") var slackBits = CodingParameters().slackBits
     @Option(help: "use only the first N images of each input") var limit: Int?
     @Option(help: "steps at which to also measure 'sample' and 'ddim' (comma-separated, or none; default: 4 spread over the chain)")
     var reconstructAt: String?
@@ -38,12 +38,16 @@ struct RDCommand: ParsableCommand {
         if replot && !inputs.isEmpty { throw ValidationError("--replot reads OUT/rd.csv: give no inputs") }
         if steps < 1 { throw ValidationError("--steps must be at least 1") }
         if every < 1 { throw ValidationError("--every must be at least 1") }
-        if !(1...20).contains(chunkBits) { throw ValidationError("--chunk-bits must be in 1...20") }
-        if !(0...4).contains(slackBits) { throw ValidationError("--slack-bits must be in 0...4") }
+        if !CodingParameters.Limits.chunkBits.contains(chunkBits) {
+            throw ValidationError("--chunk-bits must be in \(CodingParameters.Limits.chunkBits)")
+        }
+        if !CodingParameters.Limits.slackBits.contains(slackBits) {
+            throw ValidationError("--slack-bits must be in \(CodingParameters.Limits.slackBits)")
+        }
         if sheet < 0 { throw ValidationError("--sheet must be ≥ 0") }
     }
 
-    struct Row { var image: String; var step: Int; var reconstruction: String; var theoretical: Double; var actual: Double; var rmse: Double }
+    typealias Row = RDStudy.Row
 
     func run() throws {
         do { try replot ? redraw() : study() } catch let e as CLIError { throw e } catch { throw CLIError(describe(error)) }
@@ -88,20 +92,12 @@ struct RDCommand: ParsableCommand {
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let dir = try model ?? bundledModelDirectory(channels: first.image.channels)
         let codec = try ProgressiveCodec(model: try DiffusionModel(directory: dir))
-        let k = min(steps, codec.model.schedule.count)
-        let net = try codec.network(steps: k, spacing: spacing)
-        let patchH = codec.model.patchHeight, patchW = codec.model.patchWidth
-        let entries = images.map { ImageEntry(name: $0.name, width: $0.image.width, height: $0.image.height, channels: $0.image.channels) }
-        let shapes = Patches.shapes(entries, patchHeight: patchH, patchWidth: patchW)
-        var owner: [Int] = []   // image of each patch
-        for (n, e) in entries.enumerated() {
-            owner += [Int](repeating: n, count: PatchTiling(height: e.height, width: e.width, patchHeight: patchH, patchWidth: patchW).count)
-        }
-        let dims = entries.map { $0.width * $0.height * $0.channels }
-        let totalDims = Double(dims.reduce(0, +))
-        let originals = images.map { $0.image.pixels }
-
-        let extraSteps: [Int] = try reconstructAt.map { list in
+        var p = CodingParameters(mode: .progressive)
+        p.steps = min(steps, codec.model.schedule.count); p.spacing = spacing; p.chunkBits = chunkBits; p.slackBits = slackBits
+        var study = RDStudy(codec: codec, parameters: p)
+        let k = study.chainLength
+        study.every = every
+        study.extraSteps = try reconstructAt.map { list in
             if list == "none" { return [] }
             return try list.split(separator: ",").map { s in
                 guard let t = Int(s.trimmingCharacters(in: .whitespaces)), (1...k).contains(t) else {
@@ -109,77 +105,29 @@ struct RDCommand: ParsableCommand {
                 }
                 return t
             }
-        } ?? Array(Set([k * 3 / 4, k / 2, k / 4, max(1, k / 10)].filter { $0 >= 1 })).sorted(by: >)
-        let recorded: (Int) -> Bool = { t in t == k || t == 1 || (k - t) % every == 0 || extraSteps.contains(t) }
-        let sheetImages = min(sheet, images.count)
-        let sheetSteps = Set(stride(from: k, through: 1, by: -max(1, k / 7)).map { $0 } + [1])
-
-        var p = ProgressiveParameters()
-        p.steps = k; p.spacing = spacing; p.chunkBits = chunkBits; p.slackBits = slackBits
-        var previousEnd = 0
-        var klCum = [Double](repeating: 0, count: images.count)
-        var bitsCum = [Double](repeating: 0, count: images.count)
-        var rows: [Row] = []
-        var kept: [Int: (ProgressiveCoder.StepState, [Double], [Double])] = [:]
-        var frames: [(step: Int, images: [[UInt8]])] = []
-
-        func distortions(_ planes: [[Double]]) throws -> ([Double], [[UInt8]]) {
-            let whole = Patches.assemble(planes, entries: entries, patchHeight: patchH, patchWidth: patchW, fill: 0.0)
-            var sse = [Double](repeating: 0, count: images.count)
-            var pixels: [[UInt8]] = []
-            for (n, x) in whole.enumerated() {
-                let px = Patches.pixels(x)
-                for d in px.indices { let e = Double(px[d]) - Double(originals[n][d]); sse[n] += e * e }
-                pixels.append(px)
-            }
-            return (sse, pixels)
-        }
-        func addRows(step t: Int, reconstruction: String, sse: [Double], kl: [Double], bits: [Double]) {
-            for n in images.indices {
-                rows.append(Row(image: images[n].name, step: t, reconstruction: reconstruction, theoretical: kl[n] / Double(dims[n]),
-                                actual: bits[n] / Double(dims[n]), rmse: (sse[n] / Double(dims[n])).squareRoot()))
-            }
-            rows.append(Row(image: "ALL", step: t, reconstruction: reconstruction, theoretical: kl.reduce(0, +) / totalDims,
-                            actual: bits.reduce(0, +) / totalDims, rmse: (sse.reduce(0, +) / totalDims).squareRoot()))
-        }
+        } ?? RDStudy.defaultExtraSteps(chain: k)
+        study.sheetImages = sheet
+        study.sheetSteps = Set(stride(from: k, through: 1, by: -max(1, k / 7)).map { $0 } + [1])
 
         let bar = ProgressLine(label: "rd encode")
-        let result = try codec.encode(images, kind: .folder, parameters: p, progress: { bar.update($0, $1) }) { state in
-            // The step's shared flag bit is split evenly between the patches.
-            let shared = Double(state.bitEnd - previousEnd - state.itemStreamBits.reduce(0, +)) / Double(owner.count)
-            previousEnd = state.bitEnd
-            for (j, n) in owner.enumerated() {
-                klCum[n] += state.itemKLBits[j]
-                bitsCum[n] += Double(state.itemStreamBits[j]) + shared
-            }
-            guard recorded(state.step) || sheetSteps.contains(state.step) else { return }
-            let planes = Reconstruction.xhat.run(network: net, shapes: shapes, state: state, seed: p.seed)
-            let (sse, pixels) = try distortions(planes)
-            if recorded(state.step) { addRows(step: state.step, reconstruction: "xhat", sse: sse, kl: klCum, bits: bitsCum) }
-            if extraSteps.contains(state.step) { kept[state.step] = (state, klCum, bitsCum) }
-            if sheetSteps.contains(state.step), sheetImages > 0 { frames.append((state.step, Array(pixels.prefix(sheetImages)))) }
-        }
         let extraBar = ProgressLine(label: "rd sample/ddim")
-        let extraWork = extraSteps.reduce(0) { $0 + 2 * $1 }
-        var extraDone = 0
-        for t in extraSteps {
-            guard let (state, kl, bits) = kept[t] else { continue }
-            for mode in [Reconstruction.sample, .ddim] {
-                let (sse, _) = try distortions(mode.run(network: net, shapes: shapes, state: state, seed: p.seed))
-                addRows(step: t, reconstruction: mode.rawValue, sse: sse, kl: kl, bits: bits)
-                extraDone += t
-                extraBar.update(extraDone, extraWork)
-            }
-        }
-
-        let headerBits = Double(result.headerBytes * 8)
+        let result = try study.run(images, progress: { bar.update($0, $1) }, extraProgress: { extraBar.update($0, $1) })
+        let rows = result.rows
+        let totalDims = Double(result.dimensions)
+        let headerBits = result.headerBits
         try writeCSV(rows)
         let classicalRows = try classical.map(readClassical) ?? []
         try writeJSON(rows, headerBits: headerBits, totalDims: totalDims, model: codec.lossless.modelName, seconds: result.seconds)
         let name = title ?? "\(codec.lossless.modelName): \(images.count) image(s), \(k)-step chain, chunk budget \(chunkBits) bits"
         try AtomicFile.write(Array(chart(rows, classical: classicalRows, title: name).render().utf8),
                              to: (out as NSString).appendingPathComponent("rd.svg"))
-        if sheetImages > 0 { try writeSheet(frames, originals: Array(originals.prefix(sheetImages)), entries: Array(entries.prefix(sheetImages))) }
+        let sheetCount = min(sheet, images.count)
+        if sheetCount > 0 {
+            let entries = images.prefix(sheetCount).map {
+                ImageEntry(name: $0.name, width: $0.image.width, height: $0.image.height, channels: $0.image.channels)
+            }
+            try writeSheet(result.frames, originals: images.prefix(sheetCount).map(\.image.pixels), entries: Array(entries))
+        }
         let final = rows.last { $0.image == "ALL" && $0.step == 1 && $0.reconstruction == "xhat" }!
         note(String(format: "%@: %d image(s), %d steps; at step 1: %.4f bits/dim actual vs %.4f theoretical (ratio %.3f), "
                     + "RMSE %.2f; container header %.4f bits/dim; encode %.1fs",
@@ -193,7 +141,7 @@ struct RDCommand: ParsableCommand {
         var s = "step,image,reconstruction,rate_theoretical_bpd,rate_actual_bpd,rmse,psnr\n"
         for r in rows {
             s += String(format: "%d,%@,%@,%.6f,%.6f,%.4f,%.4f\n", r.step, r.image, r.reconstruction, r.theoretical, r.actual,
-                        r.rmse, Self.psnr(r.rmse))
+                        r.rmse, r.psnr)
         }
         try AtomicFile.write(Array(s.utf8), to: (out as NSString).appendingPathComponent("rd.csv"))
     }
@@ -207,7 +155,7 @@ struct RDCommand: ParsableCommand {
             "description": "DDPM progressive coding by reverse channel coding; rate = actual stream bits per dimension "
                 + "(bpp = bits per sub-pixel here, as in bits/dim); container header not included (header_bpd)",
             "results": [
-                "bpp": set.map(\.actual), "psnr-rgb": set.map { Self.psnr($0.rmse) }, "psnr": set.map { Self.psnr($0.rmse) }, "rmse": set.map(\.rmse),
+                "bpp": set.map(\.actual), "psnr-rgb": set.map(\.psnr), "psnr": set.map(\.psnr), "rmse": set.map(\.rmse),
                 "step": set.map(\.step), "rate_theoretical_bpd": set.map(\.theoretical),
                 "encoding_time": seconds,
             ] as [String: Any],

@@ -1,0 +1,220 @@
+import Diffusion
+
+/// Every choice a .ddpm file's coding makes besides the model: the library's defaults, the
+/// ranges a value may take, and how each is recorded in the header (docs/DESIGN.md §6). Both
+/// codecs and the CLI go through this one type.
+public struct CodingParameters: Equatable, Sendable {
+    public enum Mode: String, Sendable {
+        /// Bits-back ANS over the whole chain (LosslessCodec).
+        case lossless
+        /// Reverse channel coding of x_K ... x_T*, optionally a lossless tail below T* (ProgressiveCodec).
+        case progressive
+    }
+
+    public var mode: Mode
+    /// Chain length after respacing; nil: `defaultSteps`, or the whole schedule when it is shorter.
+    public var steps: Int?
+    /// Which timesteps a respaced chain keeps (TimestepSpacing). Lossless: quadratic, dense at low t
+    /// where the bits are (100 steps cost 0.006 bits/dim over the full chain on Fashion-MNIST,
+    /// docs/BENCHMARKS.md). Progressive: even; measured on 20 Fashion-MNIST images at 100 steps,
+    /// quadratic lowers the theoretical rate (2.67 vs 2.73 bits/dim at step 1) but its many small
+    /// low-t steps pay more side information, so the actual stream is larger (3.18 vs 3.04).
+    public var spacing: TimestepSpacing
+    /// Seed of the stack's virtual initial words and of the progressive candidates.
+    public var seed: UInt64 = 0x4444_504D_4300_0001
+    /// Clip x̂0 for t >= 2 (nil: as the model's scheduler config says).
+    public var clipDenoised: Bool?
+
+    // The bits-back chain (lossless files and the lossless tail of progressive ones).
+
+    /// δ_t = s_t / 2^gridBits (LatentCoder). More bits: less discretization loss, more initial bits
+    /// (about 2 bits per dimension of the first group per grid bit). docs/BENCHMARKS.md has the sweep
+    /// behind the default: no loss measurable above the sampling noise from 3 bits on.
+    public var gridBits = 4
+    /// Half-width of the coded window, in standard deviations.
+    public var windowSigmas = 8.0
+    /// The largest number of patches coded in lock-step (one batched network call per step).
+    /// Groups start at one patch and grow by a quarter each (`groupRanges`).
+    public var groupSize = 32
+
+    // The progressive stream.
+
+    /// KL budget of one chunk in bits: the encoder scores 2^(about this + slack) candidates per
+    /// chunk, so time grows as 2^chunkBits while the per-chunk overheads shrink relative to it.
+    public var chunkBits = 12
+    /// Index bits per chunk beyond its share of the step's KL (sample accuracy vs rate).
+    public var slackBits = 0
+    /// T*: below this step of the chain the bits-back chain codes x_0 exactly (nil: lossy only).
+    public var losslessAfter: Int?
+
+    /// The default chain length: 100 steps cost ~10× fewer network calls than T = 1000, for
+    /// 0.006 ± 0.003 bits/dim more on Fashion-MNIST with quadratic spacing (docs/BENCHMARKS.md).
+    public static let defaultSteps = 100
+
+    public init(mode: Mode = .lossless) {
+        self.mode = mode
+        spacing = mode == .lossless ? .quadratic : .even
+    }
+
+    /// The ranges every parameter must lie in.
+    public enum Limits {
+        public static let gridBits = 1...20
+        public static let windowSigmas = 0.5...64.0
+        public static let groupSize = 1...1_000_000
+        public static let chunkBits = 1...20
+        public static let slackBits = 0...4
+    }
+
+    /// The chain length these parameters code over a model trained with `trainTimesteps` steps.
+    public func chainLength(trainTimesteps: Int) -> Int {
+        steps ?? Swift.min(Self.defaultSteps, trainTimesteps)
+    }
+
+    /// Checks every value against its range and the chain; the message names the parameter.
+    public func validate(trainTimesteps: Int) throws(CodingParameterError) {
+        if let steps, !(1...trainTimesteps).contains(steps) {
+            throw .outOfRange(name: "chain length (steps)", value: "\(steps)", range: "1...\(trainTimesteps)")
+        }
+        guard Limits.gridBits.contains(gridBits) else {
+            throw .outOfRange(name: "grid bits", value: "\(gridBits)", range: "\(Limits.gridBits)")
+        }
+        guard Limits.windowSigmas.contains(windowSigmas) else {
+            throw .outOfRange(name: "window half-width (sigmas)", value: "\(windowSigmas)", range: "\(Limits.windowSigmas)")
+        }
+        guard Limits.groupSize.contains(groupSize) else {
+            throw .outOfRange(name: "group size", value: "\(groupSize)", range: "\(Limits.groupSize)")
+        }
+        guard mode == .progressive else {
+            if losslessAfter != nil { throw .notApplicable(name: "lossless tail start (T*)", mode: mode) }
+            return
+        }
+        guard Limits.chunkBits.contains(chunkBits) else {
+            throw .outOfRange(name: "chunk bits", value: "\(chunkBits)", range: "\(Limits.chunkBits)")
+        }
+        guard Limits.slackBits.contains(slackBits) else {
+            throw .outOfRange(name: "slack bits", value: "\(slackBits)", range: "\(Limits.slackBits)")
+        }
+        let k = chainLength(trainTimesteps: trainTimesteps)
+        if let t = losslessAfter, !(1...k).contains(t) {
+            throw .outOfRange(name: "lossless tail start (T*)", value: "\(t)", range: "1...\(k), a step of the chain")
+        }
+    }
+
+    /// Header keys of the parameters (DDPMHeader.parameters). Files store the numbers; these names
+    /// are what a reader and an error message use.
+    public enum HeaderKey: UInt8, CaseIterable, Sendable {
+        case gridBits = 1, windowSigmas = 2, groupSize = 3, clipDenoised = 4
+        /// The initial bits the encoder measured (informational: `ddpmc info`).
+        case initialBits = 5
+        /// TimestepSpacing.code; absent in files from before the field (even spacing).
+        case spacing = 6
+        case chunkBits = 10, slackBits = 11, losslessAfter = 12
+
+        public var name: String {
+            switch self {
+            case .gridBits: return "grid bits"
+            case .windowSigmas: return "window half-width"
+            case .groupSize: return "group size"
+            case .clipDenoised: return "x̂0 clipping"
+            case .initialBits: return "initial bits"
+            case .spacing: return "timestep spacing"
+            case .chunkBits: return "chunk bits"
+            case .slackBits: return "slack bits"
+            case .losslessAfter: return "lossless tail start"
+            }
+        }
+    }
+
+    /// Whether the file's bits-back chain is present: a lossless file, or a progressive one with a tail.
+    public var hasBitsBackChain: Bool { mode == .lossless || losslessAfter != nil }
+
+    /// The header fields of these parameters; `clipDenoised` must be resolved (the model's).
+    public func headerFields(initialBits: Double?) -> [UInt8: Double] {
+        var f: [UInt8: Double] = [HeaderKey.spacing.rawValue: Double(spacing.code)]
+        if mode == .progressive {
+            f[HeaderKey.chunkBits.rawValue] = Double(chunkBits)
+            f[HeaderKey.slackBits.rawValue] = Double(slackBits)
+            f[HeaderKey.losslessAfter.rawValue] = Double(losslessAfter ?? 0)
+        }
+        if hasBitsBackChain {
+            f[HeaderKey.gridBits.rawValue] = Double(gridBits)
+            f[HeaderKey.windowSigmas.rawValue] = windowSigmas
+            f[HeaderKey.groupSize.rawValue] = Double(groupSize)
+            f[HeaderKey.clipDenoised.rawValue] = clipDenoised == true ? 1 : 0
+            if let initialBits { f[HeaderKey.initialBits.rawValue] = initialBits }
+        }
+        return f
+    }
+
+    /// The parameters a header records (mode from its fields), each checked against its range.
+    public init(header: DDPMHeader) throws(FormatError) {
+        func value(_ k: HeaderKey) throws(FormatError) -> Double? {
+            guard let v = header.parameters[k.rawValue] else { return nil }
+            guard v.isFinite, v >= 0, v == v.rounded() || k == .windowSigmas || k == .initialBits, v < 0x1p53 else {
+                throw .malformed("the \(k.name) in the header is \(v)")
+            }
+            return v
+        }
+        func required(_ k: HeaderKey) throws(FormatError) -> Double {
+            guard let v = try value(k) else { throw .malformed("the header lacks the \(k.name)") }
+            return v
+        }
+        self.init(mode: try value(.chunkBits) != nil ? .progressive : .lossless)
+        steps = header.steps
+        seed = header.seed
+        if let code = try value(.spacing) {
+            guard let s = TimestepSpacing(code: Int(code)) else { throw .malformed("unknown timestep spacing code \(code)") }
+            spacing = s
+        } else {
+            spacing = .even
+        }
+        if mode == .progressive {
+            chunkBits = Int(try required(.chunkBits))
+            slackBits = Int(try required(.slackBits))
+            let t = Int(try required(.losslessAfter))
+            losslessAfter = t == 0 ? nil : t
+        }
+        if hasBitsBackChain {
+            gridBits = Int(try required(.gridBits))
+            windowSigmas = try required(.windowSigmas)
+            groupSize = Int(try required(.groupSize))
+            clipDenoised = try required(.clipDenoised) != 0
+        }
+        do {
+            try validate(trainTimesteps: header.trainTimesteps)
+        } catch {
+            throw .malformed(error.description)
+        }
+    }
+
+    /// Consecutive ranges of the `count` patches coded as one group each.
+    ///
+    /// A group borrows about (initial bits per dimension) × (its dimensions) from the stack while
+    /// its chain runs and returns it at the end. Only what earlier groups left on the stack can be
+    /// lent for free, so groups start at one patch and grow by a quarter at a time: the first
+    /// patch pays the initial bits and later, larger groups mostly live on the bits before them.
+    public static func groupRanges(count: Int, maximum: Int) -> [Range<Int>] {
+        var ranges: [Range<Int>] = []
+        var start = 0, size = 1
+        while start < count {
+            let end = min(count, start + size)
+            ranges.append(start..<end)
+            start = end
+            size = min(max(1, maximum), size + max(1, size / 4))
+        }
+        return ranges
+    }
+}
+
+/// A coding parameter that cannot be used.
+public enum CodingParameterError: Error, CustomStringConvertible, Equatable, Sendable {
+    case outOfRange(name: String, value: String, range: String)
+    case notApplicable(name: String, mode: CodingParameters.Mode)
+
+    public var description: String {
+        switch self {
+        case let .outOfRange(name, value, range): return "the \(name) must be in \(range), got \(value)"
+        case let .notApplicable(name, mode): return "the \(name) does not apply to \(mode.rawValue) coding"
+        }
+    }
+}

@@ -1,0 +1,96 @@
+/// What a .ddpm file is and holds, read from its header and sections without a model: the
+/// answer to "lossless or progressive?" for a decoder and the content of `ddpmc info`.
+public struct FileSummary: Sendable {
+    public let fileBytes: Int
+    public let header: DDPMHeader
+    /// The coding parameters the header records (nil when they are unreadable: `parameterError`).
+    public let parameters: CodingParameters?
+    public let parameterError: String?
+    /// Complete, intact sections, and a section cut short by the end of the bytes.
+    public let sections: [Section]
+    public let partial: Section?
+    /// What stopped the reading of the sections, if anything.
+    public let damage: FormatError?
+
+    public init(bytes: [UInt8]) throws(FormatError) {
+        let r = try DDPMFile.decodePrefix(bytes)
+        fileBytes = bytes.count
+        header = r.header
+        sections = r.sections
+        partial = r.partial
+        damage = r.damage
+        do {
+            parameters = try CodingParameters(header: r.header)
+            parameterError = nil
+        } catch {
+            parameters = nil
+            parameterError = error.description
+        }
+    }
+
+    /// A progressive file: its header says so, or it holds a progressive stream.
+    public var isProgressive: Bool {
+        parameters?.mode == .progressive || sections.contains { $0.kind == .progressive } || partial?.kind == .progressive
+    }
+
+    public var dimensions: Int { header.dimensions }
+    public var bitsPerDim: Double { Double(fileBytes * 8) / Double(max(dimensions, 1)) }
+    /// The bits the encoder measured before anything was on its stack (bits-back chains).
+    public var initialBits: Double? { header.parameters[CodingParameters.HeaderKey.initialBits.rawValue] }
+    public var netBitsPerDim: Double? {
+        initialBits.map { (Double(fileBytes * 8) - $0) / Double(max(dimensions, 1)) }
+    }
+    public var payloadBytes: Int { sections.reduce(0) { $0 + $1.payload.count } }
+    /// Bytes before the first section's payload: the container header and the section's header.
+    public var containerBytes: Int { fileBytes - payloadBytes - max(0, sections.count - 1) * DDPMFile.sectionHeaderLength }
+
+    /// The file's description as `ddpmc info --json` prints it (JSON-safe values only).
+    public var fields: [String: Any] {
+        var o: [String: Any] = [
+            "bytes": fileBytes, "images": header.images.count, "dims": dimensions, "bits_per_dim": bitsPerDim,
+            "model": header.modelName, "model_sha256_prefix": Checksums.hex(header.modelDigest), "steps": header.steps,
+            "train_timesteps": header.trainTimesteps, "patch": [header.patchHeight, header.patchWidth],
+            "mode": isProgressive ? "progressive" : "lossless",
+            "sections": sections.map { ["kind": "\($0.kind)", "bytes": $0.payload.count] }, "payload_bytes": payloadBytes,
+        ]
+        if let p = parameters {
+            o["spacing"] = p.spacing.rawValue
+            if p.hasBitsBackChain { o["grid_bits"] = p.gridBits; o["group_size"] = p.groupSize }
+            if p.mode == .progressive {
+                o["chunk_bits"] = p.chunkBits
+                o["slack_bits"] = p.slackBits
+                o["lossless_after"] = p.losslessAfter ?? 0
+            }
+        }
+        if let e = parameterError { o["parameter_error"] = e }
+        if let initialBits, initialBits.isFinite, let net = netBitsPerDim {
+            o["initial_bits"] = initialBits
+            o["net_bits_per_dim"] = net
+        }
+        if let damage { o["damage"] = damage.description }
+        return o
+    }
+
+    /// The same as lines of text (`ddpmc info`).
+    public var lines: [String] {
+        let h = header
+        var out: [String] = []
+        out.append("model:       \(h.modelName)  sha256 \(Checksums.hex(h.modelDigest))…")
+        let shown = h.images.prefix(3).map { "\($0.name) \($0.width)×\($0.height)×\($0.channels)" }.joined(separator: ", ")
+        out.append("images:      \(h.images.count), \(dimensions) sub-pixels, \(shown)\(h.images.count > 3 ? ", …" : "")")
+        let spacing = parameters.map { h.steps < h.trainTimesteps ? ", \($0.spacing.rawValue) spacing" : "" } ?? ""
+        out.append("chain:       \(h.steps) steps (model trained with \(h.trainTimesteps)\(spacing)), patches \(h.patchHeight)×\(h.patchWidth)")
+        out.append(String(format: "rate:        %.4f bits/dim", bitsPerDim))
+        if let initialBits, initialBits.isFinite, let net = netBitsPerDim {
+            out.append(String(format: "initial:     %.0f bits; %.4f bits/dim without them", initialBits, net))
+        }
+        if let p = parameters, p.mode == .progressive {
+            let tail = p.losslessAfter.map { "lossless below step \($0)" } ?? "lossy (to x̂0 of step 1)"
+            out.append("progressive: chunk budget \(p.chunkBits) bits, \(tail)")
+        }
+        if let e = parameterError { out.append("parameters:  unreadable (\(e))") }
+        for s in sections { out.append("section:     \(s.kind), \(s.payload.count) bytes") }
+        if let damage { out.append("damage:      \(damage)") }
+        return out
+    }
+}

@@ -1,0 +1,65 @@
+import Diffusion
+import EntropyCoding
+
+/// The bits-back part of a file, shared by both codecs: the patches in groups
+/// (CodingParameters.groupRanges) chained on one ANS stack, encoded first group first and decoded
+/// last group first; the decoder checks that the stack ends exactly where the encoder began.
+/// A lossless file codes the whole chain; a progressive file's tail codes x_0 given the x_T* its
+/// stream delivered (ChainTop).
+struct LosslessTail {
+    let chain: BitsBackChain
+    let groupSize: Int
+    let seed: UInt64
+
+    /// The chain of `parameters` over `model` (its bits-back fields).
+    init(model: DiffusionModel, parameters p: CodingParameters) throws {
+        let process = try model.reverseProcess(steps: p.chainLength(trainTimesteps: model.schedule.count), spacing: p.spacing,
+                                               clipDenoised: p.clipDenoised)
+        chain = BitsBackChain(model: model, process: process,
+                              latents: try LatentCoder(process: process, gridBits: p.gridBits, windowSigmas: p.windowSigmas))
+        groupSize = p.groupSize
+        seed = p.seed
+    }
+
+    /// Steps the chain runs per group: the whole chain, or down from T*.
+    func stepsPerGroup(top: Int?) -> Int { top ?? chain.steps }
+
+    /// Network calls (one per step and group) for `count` patches.
+    func work(patches count: Int, top: Int?) -> Int {
+        CodingParameters.groupRanges(count: count, maximum: groupSize).count * stepsPerGroup(top: top)
+    }
+
+    /// Codes the patches onto a new stack; `topValues` are the x_T* of every patch when the chain
+    /// starts at step `top`. Returns the stack's bytes and its initial bits.
+    func encode(_ items: [ChainItem], top: Int? = nil, topValues: [[Double]] = [], statistics: inout ChainStatistics,
+                progress: (_ done: Int) -> Void) throws -> (payload: [UInt8], initialBits: Double) {
+        var stack = RANSStack(seed: seed)
+        let steps = stepsPerGroup(top: top)
+        for (g, range) in CodingParameters.groupRanges(count: items.count, maximum: groupSize).enumerated() {
+            let chainTop = top.map { ChainTop(step: $0, values: Array(topValues[range])) }
+            try chain.encode(Array(items[range]), top: chainTop, onto: &stack, statistics: &statistics) {
+                progress(g * steps + $0)
+            }
+        }
+        return (stack.serializedBytes(), stack.initialBits)
+    }
+
+    /// The patches' pixels back from a payload, checking that the stream ends where it should.
+    func decode(shapes: [ChainShape], payload: [UInt8], top: Int? = nil, topValues: [[Double]] = [],
+                statistics: inout ChainStatistics, progress: (_ done: Int) -> Void) throws -> [[UInt8]] {
+        var stack = try RANSStack(serializedBytes: payload, seed: seed)
+        let steps = stepsPerGroup(top: top)
+        var decoded = [[UInt8]](repeating: [], count: shapes.count)
+        for (n, range) in CodingParameters.groupRanges(count: shapes.count, maximum: groupSize).reversed().enumerated() {
+            let chainTop = top.map { ChainTop(step: $0, values: Array(topValues[range])) }
+            let pixels = try chain.decode(shapes: Array(shapes[range]), top: chainTop, from: &stack, statistics: &statistics) {
+                progress(n * steps + $0)
+            }
+            for (j, px) in pixels.enumerated() { decoded[range.lowerBound + j] = px }
+        }
+        guard stack.borrowedWordCount == 0, stack.holdsOnlyInitialBits else {
+            throw LosslessError.decodeMismatch("the bit stream did not end where it should (damaged file?)")
+        }
+        return decoded
+    }
+}
