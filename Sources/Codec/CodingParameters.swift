@@ -218,3 +218,30 @@ public enum CodingParameterError: Error, CustomStringConvertible, Equatable, Sen
         }
     }
 }
+
+/// How much a file may ask of a decoder, checked against its header before any allocation or
+/// network call (docs/DESIGN.md §6). The defaults take any image this codec can code in
+/// reasonable time; a caller with more memory may raise them.
+public struct DecodeLimits: Equatable, Sendable {
+    /// Sub-pixels over all images: 2^26 (a 4,730² RGB photo) needs a few GB of working memory.
+    public var subPixels = 1 << 26
+    /// Images in one file (Fashion-MNIST's whole training set is 60,000).
+    public var images = 1 << 20
+    public init() {}
+
+    func check(_ header: DDPMHeader) throws(FormatError) {
+        guard header.images.count <= images else {
+            throw .malformed("it claims \(header.images.count) images, more than the limit of \(images)")
+        }
+        var total = 0
+        for e in header.images {
+            let (area, o1) = e.width.multipliedReportingOverflow(by: e.height)
+            let (dims, o2) = area.multipliedReportingOverflow(by: e.channels)
+            let (sum, o3) = total.addingReportingOverflow(dims)
+            guard !o1, !o2, !o3, sum <= subPixels else {
+                throw .malformed("its images hold more than the limit of \(subPixels) sub-pixels")
+            }
+            total = sum
+        }
+    }
+}

@@ -44,27 +44,9 @@ public enum IDXReader {
         let count = Int(readBigEndian32(bytes, at: 4))
         let height = Int(readBigEndian32(bytes, at: 8))
         let width = Int(readBigEndian32(bytes, at: 12))
-        guard count > 0 else { throw .empty(path: name, detail: "holds no images (its count is 0)") }
-        guard height > 0, width > 0 else { throw fail("its images are \(height)×\(width) pixels") }
-        guard let imageSize = checkedProduct([height, width]), imageSize <= PNGCodec.maximumPixels,
-              let dataSize = checkedProduct([count, imageSize]) else {
-            throw .unsupported(name: name, detail: "its header claims \(count) images of "
-                + "\(height)×\(width) pixels, more than this program handles")
-        }
-        let available = bytes.count - 16
-        guard available == dataSize else {
-            let problem = available < dataSize ? "is truncated" : "has \(available - dataSize) extra bytes"
-            throw fail("it \(problem): the header promises \(count) images of \(height)×\(width) "
-                + "(\(dataSize) bytes of pixels) but \(available) bytes follow the header")
-        }
-        var images: [Image] = []
-        images.reserveCapacity(count)
-        for index in 0..<count {
-            let start = 16 + index * imageSize
-            images.append(try Image(width: width, height: height, channels: 1,
-                                    pixels: Array(bytes[start..<(start + imageSize)])))
-        }
-        return images
+        return try DataSetBlock.images(bytes, offset: 16, count: count, height: height, width: width, channels: 1,
+                                       shape: "its header promises \(count) images of \(height)×\(width)", name: name,
+                                       fail: fail)
     }
 }
 

@@ -33,26 +33,8 @@ public enum NPYReader {
         }
         let (count, height, width) = (shape[0], shape[1], shape[2])
         let channels = shape.count == 4 ? shape[3] : 1
-        guard count > 0 else { throw .empty(path: name, detail: "holds no images (its shape is \(shapeText))") }
-        guard height > 0, width > 0 else { throw fail("its images are \(height)×\(width) pixels") }
-        guard let pixelCount = checkedProduct([height, width]), pixelCount <= PNGCodec.maximumPixels,
-              let imageSize = checkedProduct([pixelCount, channels]),
-              let dataSize = checkedProduct([count, imageSize]) else {
-            throw .unsupported(name: name, detail: "its shape \(shapeText) is larger than this program handles")
-        }
-        let available = bytes.count - dataOffset
-        guard available == dataSize else {
-            let problem = available < dataSize ? "is truncated" : "has \(available - dataSize) extra bytes"
-            throw fail("it \(problem): shape \(shapeText) needs \(dataSize) bytes of data "
-                + "but \(available) follow the header")
-        }
-        var images: [Image] = []
-        images.reserveCapacity(count)
-        for index in 0..<count {
-            let start = dataOffset + index * imageSize
-            images.append(try Image(width: width, height: height, channels: channels,
-                                    pixels: Array(bytes[start..<(start + imageSize)])))
-        }
+        let images = try DataSetBlock.images(bytes, offset: dataOffset, count: count, height: height, width: width,
+                                             channels: channels, shape: "its shape \(shapeText)", name: name, fail: fail)
         return (images, shape.count == 4)
     }
 }

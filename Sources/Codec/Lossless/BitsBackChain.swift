@@ -165,12 +165,14 @@ public struct BitsBackChain: Sendable {
         let k = top?.step ?? steps
         let law = popLaw(top: top?.step)
         var current: [[Int]] = shapes.map { [Int](repeating: 0, count: $0.dimensions) }
+        let borrowedBefore = stack.borrowedWordCount
         if top == nil {
             for j in stride(from: shapes.count - 1, through: 0, by: -1) {
                 for d in 0..<current[j].count {
                     current[j][d] = try latents.pop(mean: 0, std: 1, delta: latents.deltas[k - 1], from: &stack)
                 }
             }
+            try Self.checkNotExhausted(stack, borrowedBefore: borrowedBefore)
         }
         var pixels: [[UInt8]] = shapes.map { [UInt8](repeating: 0, count: $0.dimensions) }
         for t in stride(from: k, through: 1, by: -1) {
@@ -208,10 +210,23 @@ public struct BitsBackChain: Sendable {
                 }
             }
             statistics.codingSeconds += clock.lap()
+            try Self.checkNotExhausted(stack, borrowedBefore: borrowedBefore)
             if t > 1 { current = previous }
             progress(k - t + 1)
         }
         return pixels
+    }
+}
+
+extension BitsBackChain {
+    /// A valid file's decode pops only words its encoder pushed: the first pop past them means the
+    /// stream is damaged or the header's geometry is not what was coded, so the decode stops at
+    /// once instead of running the network over a chain that can only fail at its end.
+    static func checkNotExhausted(_ stack: RANSStack, borrowedBefore: Int) throws {
+        guard stack.borrowedWordCount == borrowedBefore else {
+            throw LosslessError.decodeMismatch("the lossless stream ran out before the images it claims were decoded "
+                + "(the file is damaged, or its header does not describe what was coded)")
+        }
     }
 }
 

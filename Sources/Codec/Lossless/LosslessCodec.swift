@@ -26,6 +26,8 @@ public struct LosslessCodec: Sendable {
     /// The first bytes of the SHA-256 of the weights file (DDPMHeader.modelDigest).
     public let modelDigest: [UInt8]
     public let modelName: String
+    /// What a file may ask of a decode (checked before any work).
+    public var limits = DecodeLimits()
 
     public init(model: DiffusionModel) throws {
         self.model = model
@@ -66,6 +68,7 @@ public struct LosslessCodec: Sendable {
         guard header.modelDigest == modelDigest else {
             throw FormatError.modelMismatch(file: Checksums.hex(header.modelDigest), model: Checksums.hex(modelDigest))
         }
+        try limits.check(header)
         let p = try CodingParameters(header: header)
         guard header.trainTimesteps == model.schedule.count, header.patchHeight == model.patchHeight,
               header.patchWidth == model.patchWidth, header.images.allSatisfy({ $0.channels == model.channels }) else {

@@ -40,7 +40,7 @@ public struct ProgressiveDecodeResult: Sendable {
 /// Images ⇄ progressive .ddpm files: reverse channel coding of x_K ... x_T* and, optionally,
 /// the bits-back chain for x_0 given x_T*.
 public struct ProgressiveCodec: Sendable {
-    public let lossless: LosslessCodec
+    public var lossless: LosslessCodec
     public var model: DiffusionModel { lossless.model }
 
     public init(model: DiffusionModel) throws {

@@ -1,0 +1,59 @@
+import Codec
+import Diffusion
+import ImageIO
+import XCTest
+
+/// Crafted files (valid checksums, hostile header): refused by the limits before any allocation,
+/// or failing at the first step instead of after the whole chain.
+final class HostileInputTests: XCTestCase {
+    /// The same file with other image geometry in its header (checksums recomputed).
+    func recrafted(_ bytes: [UInt8], images: [ImageEntry]) throws -> [UInt8] {
+        var (header, sections, _) = try DDPMFile.decode(bytes)
+        header.images = images
+        return DDPMFile.encode(header: header, sections: sections)
+    }
+
+    func testGeometryBeyondTheLimitsIsRefusedBeforeAnyWork() throws {
+        let codec = try LosslessCodec(model: try fixtureModel("gray28-plain"))
+        var p = CodingParameters()
+        p.steps = 2
+        let (bytes, _) = try codec.encode([try randomImage("a", width: 28, height: 28, channels: 1, seed: 1)], kind: .png, parameters: p)
+        for images in [[ImageEntry(name: "huge", width: 65536, height: 65536, channels: 1)],
+                       [ImageEntry](repeating: ImageEntry(name: "x", width: 28, height: 28, channels: 1), count: 100_000)] {
+            let crafted = try recrafted(bytes, images: images)
+            var calls = 0
+            XCTAssertThrowsError(try codec.decode(crafted) { _, _ in calls += 1 }) { error in
+                XCTAssertTrue("\(error)".contains("limit"), "\(error)")
+            }
+            XCTAssertEqual(calls, 0, "no network step ran")
+        }
+        // The progressive decoder applies the same limits.
+        let progressive = try ProgressiveCodec(model: try fixtureModel("gray28-plain"))
+        var q = CodingParameters(mode: .progressive)
+        q.steps = 2; q.chunkBits = 8
+        let r = try progressive.encode([try randomImage("a", width: 28, height: 28, channels: 1, seed: 1)], kind: .png, parameters: q)
+        let crafted = try recrafted(r.bytes, images: [ImageEntry(name: "huge", width: 65536, height: 65536, channels: 1)])
+        XCTAssertThrowsError(try progressive.decode(crafted)) { error in
+            XCTAssertTrue("\(error)".contains("limit"), "\(error)")
+        }
+    }
+
+    func testGeometryTheStreamCannotHoldFailsAtTheFirstStep() throws {
+        let codec = try LosslessCodec(model: try fixtureModel("gray28-plain"))
+        var p = CodingParameters()
+        p.steps = 4
+        let (bytes, _) = try codec.encode([try randomImage("a", width: 28, height: 28, channels: 1, seed: 1)], kind: .png, parameters: p)
+        for images in [[ImageEntry(name: "big", width: 1000, height: 1000, channels: 1)],
+                       [ImageEntry(name: "wide", width: 65536, height: 1, channels: 1)],
+                       [ImageEntry](repeating: ImageEntry(name: "x", width: 28, height: 28, channels: 1), count: 300)] {
+            let crafted = try recrafted(bytes, images: images)
+            var calls = 0
+            XCTAssertThrowsError(try codec.decode(crafted) { _, _ in calls += 1 }) { error in
+                XCTAssertTrue("\(error)".contains("ran out"), "\(error)")
+            }
+            // Each group's prior pops come first: the stream runs out within the first groups, not after
+            // the hundreds of network steps the geometry would take.
+            XCTAssertLessThanOrEqual(calls, 2 * p.steps!, "\(images.count) image(s) of \(images[0].width)×\(images[0].height)")
+        }
+    }
+}
