@@ -10,7 +10,10 @@ struct DecodeCommand: ParsableCommand {
         abstract: "Decode a .ddpm file (or any prefix of a progressive one) back to the image(s).",
         discussion: "A lossless file decodes exactly, in the form it was encoded from. A progressive file decodes to "
             + "the last step complete in the bytes given (a truncated file, or --bytes N), or to --step t; with a "
-            + "lossless tail and all bytes present, exactly.")
+            + "lossless tail and all bytes present, exactly. A file with a lossless tail that is damaged or missing is an "
+            + "error (nothing is written) unless --bytes or --step asks for a preview. The output's format follows its "
+            + "name: .png, .npy, -idx3-ubyte / .idx (.gz), a folder (a name ending in /); without an extension, the "
+            + "form the file was encoded from.")
 
     @Argument(help: ".ddpm file") var input: String
     @Option(name: .shortAndLong, help: "output PNG (or folder / idx / npy for an archive)") var output: String
@@ -69,6 +72,10 @@ struct DecodeCommand: ParsableCommand {
                 }
             }
             bar.finish()
+            if !r.exact, summary.parameters?.losslessAfter != nil, self.bytes == nil, step == nil {
+                throw CLIError("the lossless part of \(input) is damaged or missing (\(r.damage ?? "no exact decode")), so it "
+                    + "cannot be decoded exactly; pass --step or --bytes to write the lossy preview it still holds")
+            }
             try ImageSink.write(r.images, as: form, to: output)
             let dims = Double(summary.dimensions)
             if json {
