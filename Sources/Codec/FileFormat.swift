@@ -8,20 +8,23 @@ public enum FormatError: Error, CustomStringConvertible, Equatable {
     case truncated(what: String, needed: Int, have: Int)
     case corrupted(what: String)
     case malformed(String)
-    case modelMismatch(file: String, model: String)
+    case modelMismatch(file: String, model: String, differing: [String])
 
     public var description: String {
         switch self {
         case .notDDPM: return "not a .ddpm file (wrong magic bytes)"
+        case let .unsupportedVersion(v) where v == 2:
+            return "format version 2 (written by an older ddpmc, whose model digest covered only the weights) is not read "
+                + "by this ddpmc (version \(DDPMFile.version)); encode the images again"
         case let .unsupportedVersion(v):
             return "format version \(v) is not supported by this ddpmc (it reads version \(DDPMFile.version))"
         case let .truncated(what, needed, have):
             return "the file is truncated: \(what.hasPrefix("section") ? "" : "the ")\(what) needs \(needed) bytes, the file has \(have)"
         case let .corrupted(what): return "the file is corrupted: the checksum of \(what.hasPrefix("section") ? "" : "the ")\(what) does not match"
         case let .malformed(why): return "malformed file: \(why)"
-        case let .modelMismatch(file, model):
-            return "the file was encoded with model weights SHA-256 \(file)…, but the model given has \(model)…; "
-                + "decode with the same model (--model DIR)"
+        case let .modelMismatch(file, model, differing):
+            return "the file was coded with another model: its \(differing.joined(separator: ", ")) differ (SHA-256 identity "
+                + "\(file) in the file, \(model) in the model given); decode with the model it was encoded with (--model DIR)"
         }
     }
 }
@@ -95,7 +98,8 @@ public struct Section: Equatable, Sendable {
 /// the container before the first section of a one-image file is about 90 bytes.
 public enum DDPMFile {
     public static let magic: [UInt8] = Array("DDPMC".utf8) + [0x1A]
-    public static let version: UInt16 = 2
+    /// 3: the model digest covers the configs (ModelIdentity). Version 2 files (weights only) are refused.
+    public static let version: UInt16 = 3
 
     public static func encode(header: DDPMHeader, sections: [Section]) -> [UInt8] {
         var h = ByteWriter()

@@ -56,4 +56,55 @@ final class HostileInputTests: XCTestCase {
             XCTAssertLessThanOrEqual(calls, 2 * p.steps!, "\(images.count) image(s) of \(images[0].width)×\(images[0].height)")
         }
     }
+
+    /// A copy of a fixture model whose scheduler config is rewritten by `edit`.
+    func modelCopy(_ fixture: String, scheduler edit: (inout [String: Any]) -> Void) throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("identity-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+        let source = repositoryRoot.appendingPathComponent("Fixtures/unet/\(fixture)")
+        for name in ["config.json", "diffusion_pytorch_model.safetensors"] {
+            try FileManager.default.copyItem(at: source.appendingPathComponent(name), to: dir.appendingPathComponent(name))
+        }
+        var scheduler = try XCTUnwrap(JSONSerialization.jsonObject(
+            with: Data(contentsOf: source.appendingPathComponent("scheduler_config.json"))) as? [String: Any])
+        edit(&scheduler)
+        try JSONSerialization.data(withJSONObject: scheduler, options: [.prettyPrinted])
+            .write(to: dir.appendingPathComponent("scheduler_config.json"))
+        return dir.path
+    }
+
+    func testTheModelsIdentityCoversItsSchedulerConfig() throws {
+        let image = try randomImage("a", width: 8, height: 8, channels: 1, seed: 3)
+        var p = CodingParameters(mode: .progressive)
+        p.steps = 3; p.chunkBits = 8
+        let original = try ProgressiveCodec(model: try DiffusionModel(directory: try modelCopy("opt-uneven-heads") { _ in }))
+        let r = try original.encode([image], kind: .png, parameters: p)
+        // The same values, written again (other key order and layout): the same model.
+        let rewritten = try ProgressiveCodec(model: try DiffusionModel(directory: try modelCopy("opt-uneven-heads") { _ in }))
+        XCTAssertNoThrow(try rewritten.decode(r.bytes))
+        // Another beta_end: refused, naming the scheduler config, before any network call.
+        let other = try ProgressiveCodec(model: try DiffusionModel(directory: try modelCopy("opt-uneven-heads") {
+            $0["beta_end"] = 0.021
+        }))
+        var calls = 0
+        XCTAssertThrowsError(try other.decode(r.bytes, progress: { _, _ in calls += 1 })) { error in
+            XCTAssertTrue("\(error)".contains("scheduler_config.json differ"), "\(error)")
+            XCTAssertFalse("\(error)".contains("weights"), "\(error)")
+        }
+        XCTAssertEqual(calls, 0)
+    }
+
+    func testOlderFormatVersionsAreRefusedClearly() throws {
+        var (header, sections, _) = try DDPMFile.decode(try LosslessCodec(model: try fixtureModel("opt-uneven-heads"))
+            .encode([try randomImage("a", width: 8, height: 8, channels: 1, seed: 3)], kind: .png,
+                    parameters: { var p = CodingParameters(); p.steps = 2; return p }()).bytes)
+        header.modelName = "m"
+        var bytes = DDPMFile.encode(header: header, sections: sections)
+        bytes[DDPMFile.magic.count] = 2   // the version, little-endian
+        bytes[DDPMFile.magic.count + 1] = 0
+        XCTAssertThrowsError(try DDPMFile.decode(bytes)) { error in
+            XCTAssertTrue("\(error)".contains("older ddpmc"), "\(error)")
+        }
+    }
 }

@@ -23,19 +23,16 @@ public struct LosslessReport: Sendable {
 /// Images ⇄ .ddpm files with the bits-back chain.
 public struct LosslessCodec: Sendable {
     public let model: DiffusionModel
-    /// The first bytes of the SHA-256 of the weights file (DDPMHeader.modelDigest).
-    public let modelDigest: [UInt8]
+    /// The model's identity (ModelIdentity), recorded as DDPMHeader.modelDigest.
+    public let identity: ModelIdentity
+    public var modelDigest: [UInt8] { identity.digest }
     public let modelName: String
     /// What a file may ask of a decode (checked before any work).
     public var limits = DecodeLimits()
 
     public init(model: DiffusionModel) throws {
         self.model = model
-        let weights = (model.directory as NSString).appendingPathComponent("diffusion_pytorch_model.safetensors")
-        guard let data = FileManager.default.contents(atPath: weights) else {
-            throw LosslessError.decodeMismatch("cannot read \(weights)")
-        }
-        modelDigest = Array(Checksums.sha256([UInt8](data)).prefix(DDPMHeader.digestLength))
+        identity = try ModelIdentity(directory: model.directory)
         modelName = (model.directory as NSString).lastPathComponent
     }
 
@@ -66,7 +63,8 @@ public struct LosslessCodec: Sendable {
     /// The coding parameters of a file made with this model, checked against the model.
     func parameters(of header: DDPMHeader) throws -> CodingParameters {
         guard header.modelDigest == modelDigest else {
-            throw FormatError.modelMismatch(file: Checksums.hex(header.modelDigest), model: Checksums.hex(modelDigest))
+            throw FormatError.modelMismatch(file: Checksums.hex(header.modelDigest), model: Checksums.hex(modelDigest),
+                                            differing: ModelIdentity(digest: header.modelDigest).differences(from: identity))
         }
         try limits.check(header)
         let p = try CodingParameters(header: header)
