@@ -24,7 +24,7 @@ public enum FormatError: Error, CustomStringConvertible, Equatable {
         case let .malformed(why): return "malformed file: \(why)"
         case let .modelMismatch(file, model, differing):
             return "the file was coded with another model: its \(differing.joined(separator: ", ")) differ (SHA-256 identity "
-                + "\(file) in the file, \(model) in the model given); decode with the model it was encoded with (--model DIR)"
+                + "\(file) in the file, \(model) in the model given); decode with the model it was encoded with"
         }
     }
 }

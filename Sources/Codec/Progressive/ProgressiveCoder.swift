@@ -230,7 +230,7 @@ public enum ProgressiveError: Error, CustomStringConvertible {
         switch self {
         case let .chunkTooLarge(step, perDimension):
             return String(format: "step %d would cost %.1f bits per dimension, more than one-dimension chunks can carry "
-                          + "within the budget (--chunk-bits + 8): the model does not fit these images", step, perDimension)
+                          + "within the chunk budget plus 8 bits: the model does not fit these images", step, perDimension)
         case let .damaged(step):
             return "the progressive stream is damaged at step \(step)"
         case let .nothingDecodable(bytes):
