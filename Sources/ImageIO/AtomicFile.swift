@@ -93,7 +93,7 @@ public enum AtomicFile {
         if let kind = nonRegularKind(path) { throw .cannotWrite(path: path, reason: "it is \(kind), not a regular file") }
         var info = stat()
         if lstat(path, &info) == 0, !overwrite {
-            throw .cannotWrite(path: path, reason: "the file exists (pass --force to replace it)")
+            throw .exists(path: path)
         }
         var folder = FileSystem.directoryName(path)
         if folderMayBeMissing, !FileSystem.isDirectory(folder) {

@@ -22,6 +22,8 @@ public enum ImageIOError: Error, CustomStringConvertible, Equatable, Sendable {
     case cannotStore(path: String, detail: String)
     /// Writing `output` would destroy `input`, because they are the same file.
     case sameFile(input: String, output: String)
+    /// The destination exists and the caller did not allow replacing it.
+    case exists(path: String)
 
     public var description: String {
         switch self {
@@ -33,6 +35,8 @@ public enum ImageIOError: Error, CustomStringConvertible, Equatable, Sendable {
             return "'\(name)' is not a valid \(format) file: \(detail)"
         case let .unsupported(name, detail):
             return "'\(name)' cannot be used: \(detail)"
+        case let .exists(path):
+            return "'\(path)' exists"
         case let .unrecognized(path):
             return "'\(path)' is not a PNG file, a folder of PNG files, an IDX image file "
                 + "(*-idx3-ubyte, optionally .gz) or a uint8 .npy array"

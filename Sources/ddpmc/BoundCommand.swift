@@ -25,13 +25,13 @@ struct BoundCommand: ParsableCommand {
     @Option(help: "diffusers model directory (default: Fixtures/models/fmnist28 for gray, photo32 for RGB)")
     var model: String?
     @Option(help: "seed of the x_t noise") var seed: UInt64 = 0
-    @Option(help: "respace the chain to K steps (default: all)") var steps: Int?
+    @Option(parsing: .unconditional, help: "respace the chain to K steps (default: all)") var steps: Int?
     @Option(help: "which timesteps --steps keeps: quadratic (the codec's default) or even (improved-diffusion's)")
     var spacing = CodingParameters().spacing
     @Option(help: "estimate the sum over steps from K stratified terms per image (default: every step)")
     var terms: Int?
-    @Option(help: "patches per network call") var batch: Int = 64
-    @Option(help: "use only the first N images of the inputs") var limit: Int?
+    @Option(parsing: .unconditional, help: "patches per network call") var batch: Int = 64
+    @Option(parsing: .unconditional, help: "use only the first N images of the inputs") var limit: Int?
     @Option(help: "clip x^_0 to the config's range before the posterior mean for t >= 2: config, yes, no")
     var clip: ClipChoice = .config
     @Flag(help: "also clip x^_0 at the decoder step t = 1 (not the codec's default)") var clipDecoder = false
@@ -41,6 +41,12 @@ struct BoundCommand: ParsableCommand {
     @Option(help: "write the x_t noise eps as a float64 .npy [steps, sub-pixels]") var dumpNoise: String?
 
     enum ClipChoice: String, ExpressibleByArgument { case config, yes, no }
+
+    func validate() throws {
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        if let steps, steps < 1 { throw ValidationError("--steps must be at least 1") }
+        if batch < 1 { throw ValidationError("--batch must be at least 1") }
+    }
 
     func run() throws {
         guard !inputs.isEmpty else { throw CLIError("no input images given") }

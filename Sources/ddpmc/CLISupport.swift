@@ -1,6 +1,7 @@
 import ArgumentParser
 import Diffusion
 import Foundation
+import ImageIO
 
 /// A user-facing failure: printed as one line on stderr, exit status 1.
 struct CLIError: Error, CustomStringConvertible {
@@ -60,6 +61,10 @@ final class ProgressLine {
 
     init(label: String) { self.label = label }
 
+    /// A command that fails mid-way drops its bar before the error is printed: end the line, so the
+    /// message starts on a line of its own.
+    deinit { finish() }
+
     private var open = false
 
     /// Ends the line when the work stopped before `total` (a prefix decode stops early).
@@ -81,16 +86,13 @@ final class ProgressLine {
     }
 }
 
-/// Fails before any long computation when `path` could not be written (missing or read-only folder).
-func checkWritable(_ path: String) throws {
-    let dir = (path as NSString).deletingLastPathComponent
-    let folder = dir.isEmpty ? "." : dir
-    var isDir: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDir), isDir.boolValue else {
-        throw CLIError("cannot write '\(path)': the folder '\(folder)' does not exist")
-    }
-    guard FileManager.default.isWritableFile(atPath: folder) else {
-        throw CLIError("cannot write '\(path)': the folder '\(folder)' is not writable")
+/// Fails before any long computation when `path` cannot take the output (AtomicFile.checkDestination):
+/// a missing or read-only folder, a device, FIFO or folder there, or an existing file without --force.
+func checkOutput(_ path: String, force: Bool, folderMayBeMissing: Bool = false) throws {
+    do {
+        try AtomicFile.checkDestination(path, overwrite: force, folderMayBeMissing: folderMayBeMissing)
+    } catch .exists(let p) {
+        throw CLIError("'\(p)' exists (pass --force to replace it)")
     }
 }
 

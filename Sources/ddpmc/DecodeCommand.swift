@@ -19,8 +19,8 @@ struct DecodeCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "output PNG (or folder / idx / npy for an archive)") var output: String
     @Option(help: "diffusers model directory (default: the bundled model for the file's channel count; the file's model digest must match)")
     var model: String?
-    @Option(help: "progressive: use only the first N bytes of the file") var bytes: Int?
-    @Option(help: "progressive: stop after this step of the chain") var step: Int?
+    @Option(parsing: .unconditional, help: "progressive: use only the first N bytes of the file") var bytes: Int?
+    @Option(parsing: .unconditional, help: "progressive: stop after this step of the chain") var step: Int?
     @Option(help: "progressive: write x̂0 of every step as PNGs into this folder") var frames: String?
     @Option(help: "progressive: image from the last x_t: xhat (x̂0), sample (ancestral sampling) or ddim")
     var reconstruct: Reconstruction = .xhat
@@ -105,11 +105,11 @@ extension DecodeCommand {
                                           channels: images.first?.channels ?? 1,
                                           sameSize: Set(images.map { [$0.width, $0.height, $0.channels] }).count <= 1)
         guard form == .folder else {
-            try AtomicFile.checkDestination(output, overwrite: force)
+            try checkOutput(output, force: force)
             return form
         }
         let folder = output.hasSuffix("/") ? String(output.dropLast()) : output
-        try AtomicFile.checkDestination(FileSystemPath.join(folder, "probe"), overwrite: true, folderMayBeMissing: true)
+        try checkOutput(FileSystemPath.join(folder, "probe"), force: true, folderMayBeMissing: true)
         if !force {
             for e in images {
                 let name = e.name.lowercased().hasSuffix(".png") ? e.name : e.name + ".png"

@@ -17,16 +17,16 @@ struct EncodeCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "output .ddpm file") var output: String
     @Option(help: "diffusers model directory (default: the bundled model for the image's channel count)") var model: String?
     @Flag(help: "progressive stream: every prefix decodes to a preview") var progressive = false
-    @Option(help: "with --progressive: below this step (of the chain in use) code losslessly with bits-back") var losslessAfter: Int?
-    @Option(help: "with --progressive: KL budget per chunk in bits (encode time grows as 2^bits)") var chunkBits = CodingParameters().chunkBits
-    @Option(help: "with --progressive: index bits per chunk beyond its KL share") var slackBits = CodingParameters().slackBits
-    @Option(help: "code a respaced chain of this many steps (default \(CodingParameters.defaultSteps); the model's training steps, e.g. 1000, for the full chain)") var steps: Int?
+    @Option(parsing: .unconditional, help: "with --progressive: below this step (of the chain in use) code losslessly with bits-back") var losslessAfter: Int?
+    @Option(parsing: .unconditional, help: "with --progressive: KL budget per chunk in bits (encode time grows as 2^bits)") var chunkBits = CodingParameters().chunkBits
+    @Option(parsing: .unconditional, help: "with --progressive: index bits per chunk beyond its KL share") var slackBits = CodingParameters().slackBits
+    @Option(parsing: .unconditional, help: "code a respaced chain of this many steps (default \(CodingParameters.defaultSteps); the model's training steps, e.g. 1000, for the full chain)") var steps: Int?
     @Option(help: "which timesteps a respaced chain keeps: quadratic (dense at low t, where the bits are) or even (default: quadratic; even with --progressive)")
     var spacing: TimestepSpacing?
-    @Option(help: "grid resolution: latents are coded on a grid of σ/2^bits") var gridBits = CodingParameters().gridBits
-    @Option(help: "patches coded together through one network call per step") var group = CodingParameters().groupSize
+    @Option(parsing: .unconditional, help: "grid resolution: latents are coded on a grid of σ/2^bits") var gridBits = CodingParameters().gridBits
+    @Option(parsing: .unconditional, help: "patches coded together through one network call per step") var group = CodingParameters().groupSize
     @Flag(help: "print the measured rate as JSON on stdout") var json = false
-    @Option(help: "use only the first N images of a data set") var limit: Int?
+    @Option(parsing: .unconditional, help: "use only the first N images of a data set") var limit: Int?
     @Flag(help: "replace OUTPUT if it exists") var force = false
 
     func validate() throws {
@@ -57,7 +57,7 @@ struct EncodeCommand: ParsableCommand {
             if OutputForm.isImageName(output) {
                 throw CLIError("'\(output)' names an image or data-set file, but encode writes a .ddpm file: use a .ddpm name")
             }
-            try AtomicFile.checkDestination(output, overwrite: force)
+            try checkOutput(output, force: force)
             var (kind, images) = try ImageSource.load(path: input)
             if let limit { images = Array(images.prefix(limit)) }
             guard let first = images.first else { throw CLIError("\(input) holds no images") }

@@ -19,16 +19,16 @@ struct RDCommand: ParsableCommand {
     @Argument(help: "images or data sets (PNG, folder, idx/idx.gz, .npy)") var inputs: [String] = []
     @Option(help: "output folder") var out: String
     @Option(help: "diffusers model directory (default: the bundled model for the images' channel count)") var model: String?
-    @Option(help: "chain length after respacing") var steps = CodingParameters.defaultSteps
+    @Option(parsing: .unconditional, help: "chain length after respacing") var steps = CodingParameters.defaultSteps
     @Option(help: "which timesteps the respaced chain keeps: even or quadratic") var spacing = CodingParameters(mode: .progressive).spacing
-    @Option(help: "record every k-th step") var every = 1
-    @Option(help: "KL budget per chunk in bits") var chunkBits = CodingParameters().chunkBits
-    @Option(help: "index bits per chunk beyond its KL share") var slackBits = CodingParameters().slackBits
-    @Option(help: "use only the first N images of each input") var limit: Int?
+    @Option(parsing: .unconditional, help: "record every k-th step") var every = 1
+    @Option(parsing: .unconditional, help: "KL budget per chunk in bits") var chunkBits = CodingParameters().chunkBits
+    @Option(parsing: .unconditional, help: "index bits per chunk beyond its KL share") var slackBits = CodingParameters().slackBits
+    @Option(parsing: .unconditional, help: "use only the first N images of each input") var limit: Int?
     @Option(help: "steps at which to also measure 'sample' and 'ddim' (comma-separated, or none; default: 4 spread over the chain)")
     var reconstructAt: String?
     @Option(help: "classical codecs' CSV to overlay") var classical: String?
-    @Option(help: "images in the contact sheet") var sheet = 4
+    @Option(parsing: .unconditional, help: "images in the contact sheet") var sheet = 4
     @Option(help: "title of the figure") var title: String?
     @Flag(help: "only redraw OUT/rd.svg from OUT/rd.csv (e.g. with another --classical or --title), no encoding")
     var replot = false
@@ -45,6 +45,7 @@ struct RDCommand: ParsableCommand {
             throw ValidationError("--slack-bits must be in \(CodingParameters.Limits.slackBits)")
         }
         if sheet < 0 { throw ValidationError("--sheet must be ≥ 0") }
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
     }
 
     typealias Row = RDStudy.Row
