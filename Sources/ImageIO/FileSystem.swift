@@ -22,14 +22,25 @@ enum FileSystem {
         return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
     }
 
+    /// The largest input file read (and the largest a gzip member may inflate to): 2 GiB, far
+    /// above any data set this codec can code in reasonable time.
+    static let maximumInputBytes = 1 << 31
+
+    /// The whole of a regular file; devices, FIFOs and sockets (`/dev/zero`) are refused, and so
+    /// is a file larger than `maximumInputBytes`.
     static func readAll(_ path: String) throws(ImageIOError) -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw .cannotRead(path: path, reason: errorText(errno)) }
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw .cannotRead(path: path, reason: errorText(errno)) }
-        if (info.st_mode & S_IFMT) == S_IFDIR {
-            throw .cannotRead(path: path, reason: "it is a folder, not a file")
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: break
+        case S_IFDIR: throw .cannotRead(path: path, reason: "it is a folder, not a file")
+        default: throw .cannotRead(path: path, reason: "it is not a regular file (a device, FIFO or socket)")
+        }
+        guard info.st_size <= maximumInputBytes else {
+            throw .cannotRead(path: path, reason: "it is larger than \(maximumInputBytes >> 30) GiB")
         }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(max(0, Int(info.st_size)))
@@ -43,6 +54,9 @@ enum FileSystem {
             }
             if got == 0 { return bytes }
             bytes.append(contentsOf: chunk[0..<got])
+            if bytes.count > maximumInputBytes {
+                throw .cannotRead(path: path, reason: "it is larger than \(maximumInputBytes >> 30) GiB")
+            }
         }
     }
 

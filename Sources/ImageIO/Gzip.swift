@@ -7,8 +7,12 @@ enum Gzip {
     }
 
     /// Decompresses every member of a gzip file. A stream that ends before its trailer
-    /// (a truncated download, say) is an error, never a silently short result.
-    static func decompress(_ bytes: [UInt8], name: String) throws(ImageIOError) -> [UInt8] {
+    /// (a truncated download, say) is an error, never a silently short result. Output beyond
+    /// `maximum` bytes is an error found as soon as it is produced (a small file cannot inflate
+    /// into gigabytes of memory); `prefix` returns just the first that many bytes, unchecked
+    /// beyond them (a reader's header).
+    static func decompress(_ bytes: [UInt8], name: String, maximum: Int = FileSystem.maximumInputBytes,
+                           prefix: Int? = nil) throws(ImageIOError) -> [UInt8] {
         func fail(_ detail: String) -> ImageIOError {
             .malformed(name: name, format: "gzip", detail: detail)
         }
@@ -25,7 +29,7 @@ enum Gzip {
         defer { inflateEnd(stream) }
 
         var output: [UInt8] = []
-        output.reserveCapacity(bytes.count * 4)
+        output.reserveCapacity(min(bytes.count * 4, maximum, prefix ?? .max))
         var chunk = [UInt8](repeating: 0, count: 1 << 18)
         let outcome = bytes.withUnsafeBufferPointer { input -> ImageIOError? in
             stream.pointee.next_in = UnsafeMutablePointer(mutating: input.baseAddress!)
@@ -38,6 +42,10 @@ enum Gzip {
                     return (status, out.count - Int(stream.pointee.avail_out))
                 }
                 output.append(contentsOf: chunk[0..<produced])
+                if let prefix, output.count >= prefix { return nil }
+                guard output.count <= maximum else {
+                    return fail("it inflates to more than \(maximum) bytes, more than its contents can need")
+                }
                 switch status {
                 case Z_OK:
                     continue
@@ -59,6 +67,7 @@ enum Gzip {
             }
         }
         if let outcome { throw outcome }
+        if let prefix, output.count > prefix { return Array(output[0..<prefix]) }
         return output
     }
 

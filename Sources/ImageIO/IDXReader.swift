@@ -12,9 +12,23 @@ public enum IDXReader {
         -> (images: [Image], gzipped: Bool)
     {
         if Gzip.hasMagic(bytes) {
-            return (try parse(Gzip.decompress(bytes, name: name), name: name), true)
+            // The header says how large the data is: inflate no further than that (and one byte to
+            // tell extra data), so a small file cannot claim gigabytes of memory first.
+            let head = try Gzip.decompress(bytes, name: name, prefix: 16)
+            let expected = head.count >= 16 ? expectedSize(head) : nil
+            let maximum = min(FileSystem.maximumInputBytes, expected.map { $0 + 1 } ?? FileSystem.maximumInputBytes)
+            return (try parse(Gzip.decompress(bytes, name: name, maximum: maximum), name: name), true)
         }
         return (try parse(bytes, name: name), false)
+    }
+
+    /// The file size an IDX image header promises (nil when the header is not one, or overflows).
+    static func expectedSize(_ head: [UInt8]) -> Int? {
+        guard head.count >= 16, head[0] == 0, head[1] == 0, head[2] == 0x08, head[3] == 3 else { return nil }
+        let dims = [4, 8, 12].map { Int(readBigEndian32(head, at: $0)) }
+        guard let data = checkedProduct(dims) else { return nil }
+        let (total, overflow) = data.addingReportingOverflow(16)
+        return overflow ? nil : total
     }
 
     private static func parse(_ bytes: [UInt8], name: String) throws(ImageIOError) -> [Image] {
