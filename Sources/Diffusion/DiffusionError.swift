@@ -27,7 +27,7 @@ public enum DiffusionError: Error, CustomStringConvertible, Equatable, Sendable 
         case let .unreadable(path, reason):
             return "cannot read '\(path)': \(reason)"
         case let .unsupportedConfig(field, value, supported):
-            return "unsupported scheduler config value \(field) = \(value) (supported: \(supported))"
+            return "unsupported model config value \(field) = \(value) (supported: \(supported))"
         case let .invalidSchedule(detail):
             return "invalid noise schedule: \(detail)"
         case let .invalidRespacing(steps, timesteps):

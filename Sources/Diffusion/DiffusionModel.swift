@@ -46,10 +46,7 @@ public struct DiffusionModel: Sendable {
         if let tiling {
             self.tiling = tiling
         } else {
-            guard let size = c.sampleSize, size.height > 0, size.width > 0 else {
-                throw .incompatibleModel(path: directory, detail: "config.json has no sample_size, which sets the patch size")
-            }
-            self.tiling = .patches(height: size.height, width: size.width)
+            self.tiling = try ModelTiling.patches(c, directory: directory)
         }
         self.directory = directory
         self.network = network

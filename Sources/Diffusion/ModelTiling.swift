@@ -53,16 +53,27 @@ public enum ModelTiling: Equatable, Sendable {
     /// resolution is a 4096×4096 matrix per head (64 MB), about what one network call may take.
     public static let largestTile = 256
 
+    /// The largest patch side of a fixed-size model: one 1024×1024 patch already needs about a
+    /// gigabyte of activations per network call.
+    public static let largestPatch = 1024
+
+    /// The patches of a network's `sample_size`, checked against `largestPatch`.
+    static func patches(_ network: UNetConfig, directory: String) throws(DiffusionError) -> ModelTiling {
+        guard let size = network.sampleSize, size.height > 0, size.width > 0 else {
+            throw .incompatibleModel(path: directory, detail: "config.json has no sample_size, which sets the patch size")
+        }
+        guard size.height <= largestPatch, size.width <= largestPatch else {
+            throw .unsupportedConfig(field: "sample_size", value: "\(size.height)×\(size.width)",
+                                     supported: "at most \(largestPatch) a side")
+        }
+        return .patches(height: size.height, width: size.width)
+    }
+
     /// Reads `codec_config.json` beside a network with this config; a directory without one is
     /// tiled in patches of the network's `sample_size`.
     public static func load(directory: String, network: UNetConfig) throws(DiffusionError) -> ModelTiling {
         let path = (directory as NSString).appendingPathComponent("codec_config.json")
-        guard FileManager.default.fileExists(atPath: path) else {
-            guard let size = network.sampleSize, size.height > 0, size.width > 0 else {
-                throw .incompatibleModel(path: directory, detail: "config.json has no sample_size, which sets the patch size")
-            }
-            return .patches(height: size.height, width: size.width)
-        }
+        guard FileManager.default.fileExists(atPath: path) else { return try patches(network, directory: directory) }
         guard let data = FileManager.default.contents(atPath: path), data.count <= 1 << 20 else {
             throw .unreadable(path: path, reason: "not readable, or larger than 1 MiB")
         }
@@ -74,10 +85,7 @@ public enum ModelTiling: Equatable, Sendable {
         let r = JSONFieldReader<DiffusionError>(dict: dict) { _, reason in .unreadable(path: path, reason: reason) }
         switch try r.string("tiling", default: "patches") {
         case "patches":
-            guard let size = network.sampleSize, size.height > 0, size.width > 0 else {
-                throw .incompatibleModel(path: directory, detail: "config.json has no sample_size, which sets the patch size")
-            }
-            return .patches(height: size.height, width: size.width)
+            return try patches(network, directory: directory)
         case "whole-image":
             let multiple = 1 << (network.blockOutChannels.count - 1)
             let maximum = try r.int("maximum_tile", default: largestTile)

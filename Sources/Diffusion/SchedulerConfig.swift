@@ -25,6 +25,8 @@ public struct SchedulerConfig: Equatable, Sendable {
     public var clipSample: Bool
     public var clipSampleRange: Double
 
+    public static let maximumTimesteps = 100_000
+
     public init(numTrainTimesteps: Int = 1000, betaSchedule: BetaSchedule = .linear(start: 1e-4, end: 0.02),
                 varianceType: VarianceType = .fixedLarge, clipSample: Bool = true, clipSampleRange: Double = 1) {
         self.numTrainTimesteps = numTrainTimesteps
@@ -63,8 +65,10 @@ public struct SchedulerConfig: Equatable, Sendable {
             throw .unsupportedConfig(field: "rescale_betas_zero_snr", value: "true", supported: "false")
         }
         numTrainTimesteps = try r.int("num_train_timesteps", default: 1000)
-        guard numTrainTimesteps >= 1 else {
-            throw .unsupportedConfig(field: "num_train_timesteps", value: "\(numTrainTimesteps)", supported: "1 or more")
+        // The schedule's arrays and a chain's work grow with it: 100,000 is 25x improved-diffusion's longest.
+        guard (1...Self.maximumTimesteps).contains(numTrainTimesteps) else {
+            throw .unsupportedConfig(field: "num_train_timesteps", value: "\(numTrainTimesteps)",
+                                     supported: "1 to \(Self.maximumTimesteps)")
         }
         if let trained = try r.doubles("trained_betas") {
             guard trained.count == numTrainTimesteps else {

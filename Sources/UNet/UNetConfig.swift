@@ -146,6 +146,26 @@ public struct UNetConfig: Equatable, Sendable {
         if let h = attentionHeadDim, h <= 0 { throw fail("attention_head_dim", h, "a positive integer or null") }
         guard downsamplePadding >= 0 else { throw fail("downsample_padding", downsamplePadding, "0 or more") }
         guard normEps > 0 else { throw fail("norm_eps", normEps, "a positive number") }
+        // Sizes beyond any published DDPM checkpoint (the largest use 4 levels of at most 1,024 channels) are refused
+        // before anything is allocated for them.
+        guard blockOutChannels.count <= 8, blockOutChannels.allSatisfy({ $0 <= 8192 }) else {
+            throw fail("block_out_channels", blockOutChannels, "at most 8 levels of at most 8192 channels")
+        }
+        guard layersPerBlock <= 64 else { throw fail("layers_per_block", layersPerBlock, "at most 64") }
+        guard inChannels <= 64, outChannels <= 128 else {
+            throw fail("in_channels/out_channels", "\(inChannels)/\(outChannels)", "at most 64/128")
+        }
+        if let g = attnNormNumGroups, g <= 0 || blockOutChannels.last! % g != 0 {
+            throw fail("attn_norm_num_groups", g, "a divisor of the last block_out_channels entry")
+        }
+        guard timeEmbedDim >= 1, timeEmbedDim <= 65536 else { throw fail("time_embedding_dim", timeEmbedDim, "1 to 65536") }
+    }
+
+    /// A lower bound on the parameters this config needs (every down block's resnets have at
+    /// least a c×c 3×3 convolution each): a weights file holding fewer cannot be this network,
+    /// and the loader refuses it before allocating the layers the config describes.
+    public var minimumParameters: Int {
+        blockOutChannels.reduce(0) { $0 + layersPerBlock * 9 * $1 * $1 }
     }
 }
 

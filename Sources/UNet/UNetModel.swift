@@ -25,6 +25,12 @@ public struct UNetModel: Sendable {
     }
 
     public init(config c: UNetConfig, tensors: [String: NamedTensor]) throws {
+        let available = tensors.values.reduce(0) { $0 + $1.values.count }
+        guard c.minimumParameters <= available else {
+            throw ModelError.unsupportedConfig(field: "block_out_channels", value: "\(c.blockOutChannels)",
+                                               supported: "a network the weights file holds: this config needs at least "
+                                                   + "\(c.minimumParameters) parameters, the file has \(available)")
+        }
         var w = WeightStore(tensors)
         try self.init(config: c, store: &w)
     }
