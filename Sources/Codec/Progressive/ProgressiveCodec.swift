@@ -158,6 +158,8 @@ public struct ProgressiveCodec: Sendable {
                        bytes: Int) throws -> [UInt8] {
         if let s = sections.first(where: { $0.kind == .progressive }) { return s.payload }
         if let partial, partial.kind == .progressive, sections.isEmpty { return partial.payload }
+        // A stream that is there but corrupt is reported as such, not as a short file.
+        if let damage, case .corrupted = damage { throw damage }
         if p.mode == .progressive { throw ProgressiveError.nothingDecodable(bytes: bytes) }
         if let damage, sections.isEmpty { throw damage }
         throw FormatError.malformed("no progressive section (a lossless-only file: decode it whole)")
