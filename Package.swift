@@ -4,7 +4,11 @@ import PackageDescription
 // The folders are the architecture: image I/O, deterministic numerics, tensor runtime,
 // U-Net, (diffusion math, entropy coding, codec), CLI. Each is its own module so a
 // change in one cannot silently reach into another.
-let optimize: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
+// Release builds: the numeric kernels (Numerics, Tensor: trusted data, the inner loops of the network) drop
+// overflow and bounds checks; every module that parses untrusted bytes (files, configs, streams) keeps them, so a
+// crafted input stops with an error instead of silently wrapping. docs/BENCHMARKS.md has the measured cost.
+let optimize: [SwiftSetting] = [.unsafeFlags(["-O", "-wmo"], .when(configuration: .release))]
+let optimizeUnchecked: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
 
 let package = Package(
     name: "DDPMCodec",
@@ -31,11 +35,11 @@ let package = Package(
 
         // Deterministic scalar math (exp, log, erf, sin, cos, Gaussian CDF) and PRNG:
         // everything that reaches a probability is computed here with IEEE basic ops only.
-        .target(name: "Numerics", path: "Sources/Numerics", swiftSettings: optimize),
+        .target(name: "Numerics", path: "Sources/Numerics", swiftSettings: optimizeUnchecked),
         // PNG (libpng) and data sets (idx/idx.gz, .npy, folders of PNGs).
         .target(name: "ImageIO", dependencies: ["CPNG", "CZlib"], path: "Sources/ImageIO", swiftSettings: optimize),
         // Tensors and the exact (integer-operand dgemm) kernels: conv, linear, attention, GroupNorm.
-        .target(name: "Tensor", dependencies: ["COpenBLAS", "Numerics"], path: "Sources/Tensor", swiftSettings: optimize),
+        .target(name: "Tensor", dependencies: ["COpenBLAS", "Numerics"], path: "Sources/Tensor", swiftSettings: optimizeUnchecked),
         // safetensors reader, diffusers config, and the UNet2DModel forward pass.
         .target(name: "UNet", dependencies: ["Tensor", "Numerics"], path: "Sources/UNet", swiftSettings: optimize),
         // Noise schedules, respacing, the reverse process and the variational bound (the codelength).
@@ -47,6 +51,9 @@ let package = Package(
         .target(name: "Codec", dependencies: ["Numerics", "ImageIO", "Tensor", "UNet", "Diffusion", "EntropyCoding", "CZstd",
                                               "CZlib", "CCrypto"],
                 path: "Sources/Codec", swiftSettings: optimize),
+        // The fuzz harness of the untrusted-input parsers (Tools/fuzz; Tools/README.md).
+        .executableTarget(name: "ddpmc-fuzz", dependencies: ["Codec", "Diffusion", "ImageIO", "UNet"], path: "Tools/fuzz",
+                          swiftSettings: optimize),
         .executableTarget(name: "ddpmc",
                           dependencies: ["Numerics", "ImageIO", "Tensor", "UNet", "Diffusion", "Codec",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -64,7 +71,7 @@ let package = Package(
                     path: "Tests/EntropyCodingTests"),
         .testTarget(name: "CodecTests", dependencies: ["Codec", "ImageIO"], path: "Tests/CodecTests"),
         // End-to-end tests that run the `ddpmc` executable in subprocesses.
-        .testTarget(name: "CLITests", dependencies: ["ddpmc"], path: "Tests/CLITests"),
+        .testTarget(name: "CLITests", dependencies: ["ddpmc", "ddpmc-fuzz"], path: "Tests/CLITests"),
     ],
     swiftLanguageModes: [.v5]
 )
