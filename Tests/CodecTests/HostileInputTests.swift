@@ -107,4 +107,26 @@ final class HostileInputTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("older ddpmc"), "\(error)")
         }
     }
+
+    func testInfoOfAFileWithAbsurdParametersSaysSoInPlainWords() throws {
+        let codec = try ProgressiveCodec(model: try fixtureModel("opt-uneven-heads"))
+        var p = CodingParameters(mode: .progressive)
+        p.steps = 3; p.chunkBits = 8; p.losslessAfter = 2
+        let bytes = try codec.encode([try randomImage("a", width: 8, height: 8, channels: 1, seed: 3)], kind: .png,
+                                     parameters: p).bytes
+        for value in [Double.nan, .infinity, 1e300, -3] {
+            var (header, sections, _) = try DDPMFile.decode(bytes)
+            header.parameters[CodingParameters.HeaderKey.chunkBits.rawValue] = value
+            header.parameters[CodingParameters.HeaderKey.initialBits.rawValue] = value
+            let summary = try FileSummary(bytes: DDPMFile.encode(header: header, sections: sections))
+            XCTAssertNil(summary.parameters)
+            XCTAssertTrue(summary.lines.contains { $0.contains("unreadable") && $0.contains("chunk bits") }, "\(summary.lines)")
+            XCTAssertFalse(summary.lines.joined().contains("-9223372036854775808"))
+            // The JSON form has no NaN or infinity, so it serializes.
+            XCTAssertNoThrow(try JSONSerialization.data(withJSONObject: summary.fields), "\(value)")
+            XCTAssertThrowsError(try codec.decode(DDPMFile.encode(header: header, sections: sections))) { error in
+                XCTAssertTrue("\(error)".contains("chunk bits"), "\(error)")
+            }
+        }
+    }
 }
