@@ -85,9 +85,9 @@ struct EncodeCommand: ParsableCommand {
                 "model": codec.modelName, "steps": k,
             ]
             if json { try printJSON(summary) } else {
-                note(String(format: "%@: %d image(s), %d bytes, %.4f bits/dim (%.4f without %.0f initial bits); network %.1fs, coder %.1fs",
-                            output, report.images, report.fileBytes, report.bitsPerDim, report.netBitsPerDim,
-                            report.initialBits, report.networkSeconds, report.codingSeconds))
+                note(String(format: "%@: %d image(s), %d bytes, %.4f bits/dim (%.4f without %.0f initial bits); model %@, %d steps; "
+                            + "network %.1fs, coder %.1fs", output, report.images, report.fileBytes, report.bitsPerDim,
+                            report.netBitsPerDim, report.initialBits, codec.modelName, k, report.networkSeconds, report.codingSeconds))
             }
         } catch let e as CLIError { throw e } catch { throw CLIError(describe(error)) }
     }
@@ -109,6 +109,7 @@ struct EncodeCommand: ParsableCommand {
             "lossless_bits_per_dim": Double(r.losslessBytes * 8) / dims, "initial_bits": r.initialBits,
             "header_bytes": r.headerBytes, "seconds": r.seconds,
             "lossless_after": losslessAfter ?? 0, "chunk_bits": chunkBits, "slack_bits": slackBits,
+            "model": codec.lossless.modelName,
         ]
         if json { try printJSON(summary); return }
         var line = String(format: "%@: %d image(s), %d bytes, %.4f bits/dim; progressive stream %.4f bits/dim to step %d "
@@ -119,6 +120,6 @@ struct EncodeCommand: ParsableCommand {
             line += String(format: "; lossless below step %d: %.4f bits/dim (%.0f initial bits)", t,
                            Double(r.losslessBytes * 8) / dims, r.initialBits)
         }
-        note(line + String(format: "; %.1fs", r.seconds))
+        note(line + String(format: "; model %@; %.1fs", codec.lossless.modelName, r.seconds))
     }
 }
