@@ -72,6 +72,9 @@ public struct CodingParameters: Equatable, Sendable {
 
     /// Checks every value against its range and the chain; the message names the parameter.
     public func validate(trainTimesteps: Int) throws(CodingParameterError) {
+        guard trainTimesteps >= 1 else {
+            throw .outOfRange(name: "model's timestep count", value: "\(trainTimesteps)", range: "1 or more")
+        }
         if let steps, !(1...trainTimesteps).contains(steps) {
             throw .outOfRange(name: "chain length (steps)", value: "\(steps)", range: "1...\(trainTimesteps)")
         }

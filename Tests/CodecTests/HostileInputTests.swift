@@ -129,4 +129,22 @@ final class HostileInputTests: XCTestCase {
             }
         }
     }
+
+    /// Found by the fuzz harness: a header with T = 0 made the range check itself trap.
+    func testAHeaderWithZeroTimestepsIsMalformedNotACrash() throws {
+        let codec = try LosslessCodec(model: try fixtureModel("opt-uneven-heads"))
+        var p = CodingParameters()
+        p.steps = 2
+        var (header, sections, _) = try DDPMFile.decode(try codec.encode([try randomImage("a", width: 8, height: 8, channels: 1,
+                                                                                          seed: 3)], kind: .png, parameters: p).bytes)
+        for (steps, train) in [(2, 0), (0, 0), (0, 1000)] {
+            header.steps = steps
+            header.trainTimesteps = train
+            let bytes = DDPMFile.encode(header: header, sections: sections)
+            XCTAssertThrowsError(try codec.decode(bytes)) { error in
+                XCTAssertTrue("\(error)".contains("malformed"), "\(error)")
+            }
+            XCTAssertNotNil(try FileSummary(bytes: bytes).parameterError)
+        }
+    }
 }
