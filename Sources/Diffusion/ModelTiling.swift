@@ -66,6 +66,13 @@ public enum ModelTiling: Equatable, Sendable {
             throw .unsupportedConfig(field: "sample_size", value: "\(size.height)×\(size.width)",
                                      supported: "at most \(largestPatch) a side")
         }
+        // Each level halves the map and the up path doubles it back; the skips only line up when every
+        // halving is exact.
+        let multiple = 1 << (network.blockOutChannels.count - 1)
+        guard size.height % multiple == 0, size.width % multiple == 0 else {
+            throw .unsupportedConfig(field: "sample_size", value: "\(size.height)×\(size.width)",
+                                     supported: "a multiple of \(multiple) (the network halves it \(network.blockOutChannels.count - 1) times)")
+        }
         return .patches(height: size.height, width: size.width)
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ImageIO
 import Tensor
 import UNet
 
@@ -22,6 +23,10 @@ struct EpsCommand: ParsableCommand {
             throw CLIError("\(input) must hold `sample` [N,C,H,W] and `timestep` [N]")
         }
         let (n, c, h, w) = (sample.shape[0], sample.shape[1], sample.shape[2], sample.shape[3])
+        let multiple = 1 << (net.config.blockOutChannels.count - 1)
+        guard n >= 1, h >= 1, w >= 1, h % multiple == 0, w % multiple == 0 else {
+            throw CLIError("`sample` is \(n)×\(c)×\(h)×\(w); the network needs H and W multiples of \(multiple)")
+        }
         guard t.count == n else { throw CLIError("`timestep` has \(t.count) entries for \(n) samples") }
         guard c == net.config.inChannels else {
             throw CLIError("the model expects \(net.config.inChannels) channels, the sample has \(c)")
@@ -29,6 +34,7 @@ struct EpsCommand: ParsableCommand {
         let x = FeatureMap(nchw: sample.values, batch: n, channels: c, height: h, width: w)
         let eps = net(x, timesteps: t.values.map(Double.init))
         let bytes = SafeTensors.serialize([("eps", [n, eps.channels, eps.height, eps.width], eps.toNCHW())])
-        try Data(bytes).write(to: URL(fileURLWithPath: output), options: .atomic)
+        try AtomicFile.write(bytes, to: output)
+        note("\(output): eps of \(n) sample(s), \(eps.channels)×\(eps.height)×\(eps.width) each")
     }
 }
