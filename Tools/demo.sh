@@ -14,11 +14,11 @@ mkdir -p "$OUT"
 [ -x "$BIN" ] || swift build -c release --product ddpmc
 [ -f "$DATA" ] || { echo "missing $DATA: run Tools/install-deps.sh" >&2; exit 1; }
 echo "== encode the first $N Fashion-MNIST test images with the bundled model (Fixtures/models/fmnist28)"
-$BIN encode "$DATA" --limit "$N" -o "$OUT/fmnist.ddpm"
+$BIN encode "$DATA" --limit "$N" -o "$OUT/fmnist.ddpm" --force
 echo "== info"
 $BIN info "$OUT/fmnist.ddpm"
 echo "== decode (under another BLAS kernel and one thread, to show the bits do not depend on them)"
-OPENBLAS_CORETYPE=Prescott OPENBLAS_NUM_THREADS=1 DDPMC_THREADS=1 $BIN decode "$OUT/fmnist.ddpm" -o "$OUT/decoded-idx3-ubyte.gz"
+OPENBLAS_CORETYPE=Prescott OPENBLAS_NUM_THREADS=1 DDPMC_THREADS=1 $BIN decode "$OUT/fmnist.ddpm" -o "$OUT/decoded-idx3-ubyte.gz" --force
 if cmp -s <(zcat "$DATA" | tail -c +17 | head -c $((N * 784))) <(zcat "$OUT/decoded-idx3-ubyte.gz" | tail -c +17); then
   echo "decoded pixels identical to the input: yes"
 else
@@ -27,13 +27,13 @@ fi
 echo "== the variational bound of the coded 100-step chain on the same images (the rate the coder achieves, up to the initial bits)"
 $BIN bound "$DATA" --limit "$N" --steps 100
 echo "== progressive: encode the first image so that any prefix of the file decodes to a preview"
-$BIN encode "$DATA" --limit 1 --progressive --lossless-after 5 -o "$OUT/progressive.ddpm"
+$BIN encode "$DATA" --limit 1 --progressive --lossless-after 5 -o "$OUT/progressive.ddpm" --force
 for STEP in 50 20; do
-  $BIN decode "$OUT/progressive.ddpm" --step $STEP -o "$OUT/preview-step$STEP-idx3-ubyte.gz"
+  $BIN decode "$OUT/progressive.ddpm" --step $STEP -o "$OUT/preview-step$STEP-idx3-ubyte.gz" --force
 done
 SIZE=$(stat -c %s "$OUT/progressive.ddpm")
 echo "-- the first quarter of the file, as if the transfer had stopped there:"
-$BIN decode "$OUT/progressive.ddpm" --bytes $((SIZE / 4)) -o "$OUT/preview-quarter-idx3-ubyte.gz"
+$BIN decode "$OUT/progressive.ddpm" --bytes $((SIZE / 4)) -o "$OUT/preview-quarter-idx3-ubyte.gz" --force
 echo "-- the whole file:"
-$BIN decode "$OUT/progressive.ddpm" -o "$OUT/progressive-idx3-ubyte.gz"
+$BIN decode "$OUT/progressive.ddpm" -o "$OUT/progressive-idx3-ubyte.gz" --force
 echo "outputs in $OUT"

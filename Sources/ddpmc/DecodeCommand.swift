@@ -81,6 +81,7 @@ struct DecodeCommand: ParsableCommand {
             if json {
                 var o: [String: Any] = ["exact": r.exact, "images": r.images.count, "bits_used": r.bitsUsed,
                                         "file_bits": r.fileBits, "bits_per_dim": Double(r.bitsUsed) / dims, "steps": r.steps]
+                if !r.exact { o["stream_bits_per_dim"] = Double(r.bitsUsed - r.headerBits) / dims }
                 if let t = r.reachedStep { o["step"] = t }
                 if let d = r.damage { o["damage"] = d }
                 try printJSON(o)
@@ -89,8 +90,10 @@ struct DecodeCommand: ParsableCommand {
             if r.exact {
                 note("\(output): \(r.images.count) image(s) decoded exactly (pixel checksum verified)")
             } else {
-                note(String(format: "%@: reached step %d of %d; used %d of %d bits (%.4f bits/dim); %@ reconstruction%@",
+                note(String(format: "%@: reached step %d of %d; used %d of %d bits (%.4f bits/dim with the container header, "
+                            + "%.4f the progressive stream alone); %@ reconstruction%@",
                             output, r.reachedStep ?? 0, r.steps, r.bitsUsed, r.fileBits, Double(r.bitsUsed) / dims,
+                            Double(r.bitsUsed - r.headerBits) / dims,
                             reconstruct.rawValue, r.damage.map { " (file cut short: \($0))" } ?? ""))
             }
         } catch let e as CLIError { throw e } catch { throw CLIError(describe(error)) }

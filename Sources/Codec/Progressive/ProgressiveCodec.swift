@@ -30,11 +30,14 @@ public struct ProgressiveDecodeResult: Sendable {
     /// The step the progressive stream reached (the chain's numbering), nil when exact.
     public var reachedStep: Int?
     public var exact: Bool
-    /// Bits of the file the result rests on, and the file's total.
+    /// Bits of the file the result rests on (the container header included), and the file's total.
     public var bitsUsed: Int
     public var fileBits: Int
     public var steps: Int
     public var damage: String?
+    /// Bits before the progressive stream (container header and section header): `bitsUsed` less
+    /// these is the stream alone, as the encoder reports it.
+    public var headerBits = 0
 }
 
 /// Images ⇄ progressive .ddpm files: reverse channel coding of x_K ... x_T* and, optionally,
@@ -150,7 +153,7 @@ public struct ProgressiveCodec: Sendable {
         let planes = reconstruction.run(network: net, shapes: shapes, state: state, seed: header.seed)
         return ProgressiveDecodeResult(images: try toImages(planes), kind: header.sourceKind, reachedStep: state.step,
                                        exact: false, bitsUsed: streamStart + state.bitEnd, fileBits: bytes.count * 8,
-                                       steps: header.steps, damage: damageText)
+                                       steps: header.steps, damage: damageText, headerBits: streamStart)
     }
 
     /// The progressive section's bytes: complete, or the received part of a file cut short.
