@@ -377,6 +377,8 @@ final class ProgressiveCLITests: XCTestCase {
                              "--reconstruct-at", "3", "--classical", classical.path, "--sheet", "2", "--title", "test study"])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stderr.contains("actual vs") && r.stderr.contains("theoretical"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("warning") && r.stderr.contains("cannot be checked"),
+                      "a classical CSV without its summary is flagged: \(r.stderr)")
 
         let csv = try String(contentsOf: out.appendingPathComponent("rd.csv"), encoding: .utf8)
         let lines = csv.split(separator: "\n").map(String.init)
@@ -397,16 +399,24 @@ final class ProgressiveCLITests: XCTestCase {
         XCTAssertEqual((results["psnr-rgb"] as? [Double])?.count, 6)
 
         let svg = try String(contentsOf: out.appendingPathComponent("rd.svg"), encoding: .utf8)
-        for text in ["test study", "Distortion vs rate", "Rate vs step", "WebP", "x̂0, actual rate"] {
+        for text in ["test study", "PSNR vs rate", "PSNR (dB)", "Distortion vs rate", "Rate vs step", "WebP", "x̂0, actual rate"] {
             XCTAssertTrue(svg.contains(text), text)
         }
         let sheet = [UInt8](try Data(contentsOf: out.appendingPathComponent("frames.png")))
         XCTAssertEqual(Array(sheet.prefix(8)), Self.pngSignature)
+        // Small images are enlarged in the sheet: each 10×8 cell at least 160 pixels wide.
+        let sheetWidth = Int(sheet[16]) << 24 | Int(sheet[17]) << 16 | Int(sheet[18]) << 8 | Int(sheet[19])
+        XCTAssertGreaterThanOrEqual(sheetWidth, 160 * 3, "frames.png is \(sheetWidth) pixels wide")
 
-        let re = try CLI.run(["rd", "--replot", "--out", out.path, "--title", "redrawn"])
+        let re = try CLI.run(["rd", "--replot", "--out", out.path, "--title", "redrawn", "--log-rate"])
         XCTAssertEqual(re.status, 0, re.stderr)
         let again = try String(contentsOf: out.appendingPathComponent("rd.svg"), encoding: .utf8)
-        XCTAssertTrue(again.contains("redrawn") && !again.contains("WebP"), "new title, no classical overlay this time")
+        XCTAssertTrue(again.contains("redrawn") && again.contains("WebP"), "new title, the study's classical overlay kept")
+        XCTAssertTrue(again.contains("log scale"))
+        let keep = try CLI.run(["rd", "--replot", "--out", out.path])
+        XCTAssertEqual(keep.status, 0, keep.stderr)
+        let kept = try String(contentsOf: out.appendingPathComponent("rd.svg"), encoding: .utf8)
+        XCTAssertTrue(kept.contains("redrawn") && kept.contains("WebP"), "a replot without --title keeps the last title")
 
         let both = try CLI.run(["rd", a.path, "--replot", "--out", out.path])
         XCTAssertNotEqual(both.status, 0)
@@ -415,6 +425,6 @@ final class ProgressiveCLITests: XCTestCase {
         let bad = try CLI.run(["rd", "--replot", "--out", out.path])
         XCTAssertNotEqual(bad.status, 0)
         XCTAssertTrue(bad.stderr.contains("rd.csv"), bad.stderr)
-        XCTAssertEqual(try String(contentsOf: out.appendingPathComponent("rd.svg"), encoding: .utf8), again, "a failed replot keeps the chart")
+        XCTAssertEqual(try String(contentsOf: out.appendingPathComponent("rd.svg"), encoding: .utf8), kept, "a failed replot keeps the chart")
     }
 }

@@ -29,8 +29,9 @@ struct RDCommand: ParsableCommand {
     var reconstructAt: String?
     @Option(help: "classical codecs' CSV to overlay") var classical: String?
     @Option(parsing: .unconditional, help: "images in the contact sheet") var sheet = 4
-    @Option(help: "title of the figure") var title: String?
-    @Flag(help: "only redraw OUT/rd.svg from OUT/rd.csv (e.g. with another --classical or --title), no encoding")
+    @Option(help: "title of the figure (kept by --replot unless given again)") var title: String?
+    @Flag(help: "draw the rate axes of the distortion panels on a log scale (rates spanning decades)") var logRate = false
+    @Flag(help: "only redraw OUT/rd.svg from OUT/rd.csv (the study's title and classical CSV are kept unless given again), no encoding")
     var replot = false
 
     func validate() throws {
@@ -73,9 +74,13 @@ struct RDCommand: ParsableCommand {
         guard rows.contains(where: { $0.image == "ALL" && $0.reconstruction == "xhat" }) else {
             throw CLIError("\(path) has no rows for the whole set (image ALL)")
         }
-        let classicalRows = try classical.map(readClassical) ?? []
-        try AtomicFile.write(Array(chart(rows, classical: classicalRows, title: title ?? "ddpmc rd: \(out)").render().utf8),
+        let kept = PlotSettings.read(folder: out)
+        let classicalPath = classical ?? kept?.classical
+        let classicalRows = try classicalPath.map(readClassical) ?? []
+        let name = title ?? kept?.title ?? "ddpmc rd: \((out as NSString).lastPathComponent)"
+        try AtomicFile.write(Array(chart(rows, classical: classicalRows, title: name).render().utf8),
                              to: (out as NSString).appendingPathComponent("rd.svg"))
+        try PlotSettings(title: name, classical: classicalPath).write(folder: out)
         note("\((out as NSString).appendingPathComponent("rd.svg")): redrawn from \(rows.count) rows")
     }
 
@@ -118,10 +123,12 @@ struct RDCommand: ParsableCommand {
         let headerBits = result.headerBits
         try writeCSV(rows)
         let classicalRows = try classical.map(readClassical) ?? []
+        if let classical { checkClassical(classical, images: images.count, dimensions: result.dimensions) }
         try writeJSON(rows, headerBits: headerBits, totalDims: totalDims, model: codec.lossless.modelName, seconds: result.seconds)
         let name = title ?? "\(codec.lossless.modelName): \(images.count) image(s), \(k)-step chain, chunk budget \(chunkBits) bits"
         try AtomicFile.write(Array(chart(rows, classical: classicalRows, title: name).render().utf8),
                              to: (out as NSString).appendingPathComponent("rd.svg"))
+        try PlotSettings(title: name, classical: classical).write(folder: out)
         let sheetCount = min(sheet, images.count)
         if sheetCount > 0 {
             let entries = images.prefix(sheetCount).map {
@@ -199,11 +206,22 @@ struct RDCommand: ParsableCommand {
             let pts = classical.filter { $0.codec == codec }.map { (x: $0.bpd, y: $0.rmse) }.sorted { $0.x < $1.x }
             rd.append(.init(name: codec, points: pts, color: colors[3 + n % (colors.count - 3)], dashed: true, markers: true))
         }
-        let maxRate = max(xhat.map(\.actual).max() ?? 1, xhat.map(\.theoretical).max() ?? 1)
-        let maxRMSE = xhat.map(\.rmse).max() ?? 1
+        // Axes fitted to every curve drawn, the classical codecs' included.
+        let maxRate = rd.flatMap(\.points).map(\.x).filter(\.isFinite).max() ?? 1
+        let maxRMSE = rd.flatMap(\.points).map(\.y).filter(\.isFinite).max() ?? 1
+        let rateLabel = logRate ? "rate (bits/dim, log scale)" : "rate (bits/dim)"
+        let psnr = rd.map { series -> SVGChart.Series in
+            var s = series
+            s.points = series.points.map { ($0.x, $0.y > 0 ? 20 * log10(255 / $0.y) : .nan) }
+            return s
+        }
+        let psnrValues = psnr.flatMap(\.points).map(\.y).filter(\.isFinite)
         return SVGChart(panels: [
-            .init(title: "Distortion vs rate", xLabel: "rate (bits/dim)", yLabel: "RMSE (0..255)", series: rd,
-                  xRange: 0...(maxRate * 1.05), yRange: 0...(maxRMSE * 1.05)),
+            .init(title: "PSNR vs rate", xLabel: rateLabel, yLabel: "PSNR (dB)", series: psnr,
+                  xRange: logRate ? nil : 0...(maxRate * 1.05),
+                  yRange: (psnrValues.min() ?? 0).rounded(.down)...((psnrValues.max() ?? 50) + 1).rounded(.up), logX: logRate),
+            .init(title: "Distortion vs rate", xLabel: rateLabel, yLabel: "RMSE (0..255)", series: rd,
+                  xRange: logRate ? nil : 0...(maxRate * 1.05), yRange: 0...(maxRMSE * 1.05), logX: logRate),
             .init(title: "Rate vs step", xLabel: "reverse step t (coding runs right to left)", yLabel: "cumulative rate (bits/dim)", series: [
                 .init(name: "actual", points: xhat.map { (Double($0.step), $0.actual) }, color: colors[0]),
                 .init(name: "theoretical", points: xhat.map { (Double($0.step), $0.theoretical) }, color: colors[0], dashed: true),
@@ -221,7 +239,8 @@ struct RDCommand: ParsableCommand {
     /// Small images are enlarged by pixel replication so a 28×28 frame is readable.
     func writeSheet(_ frames: [(step: Int, images: [[UInt8]])], originals: [[UInt8]], entries: [ImageEntry]) throws {
         let cellW = entries.map(\.width).max()!, cellH = entries.map(\.height).max()!
-        let scale = max(1, 96 / max(cellW, cellH))
+        // Small images are enlarged (nearest neighbour) to a readable cell of at least 160 pixels.
+        let scale = max(1, (160 + max(cellW, cellH) - 1) / max(cellW, cellH))
         let c = entries[0].channels, gap = 2
         let columns = frames.count + 1
         let w = columns * (cellW * scale + gap) + gap, h = entries.count * (cellH * scale + gap) + gap
@@ -244,5 +263,44 @@ struct RDCommand: ParsableCommand {
         let steps = frames.map { String($0.step) }.joined(separator: ", ")
         try AtomicFile.write(Array("columns: x̂0 after steps \(steps), then the original\n".utf8),
                              to: (out as NSString).appendingPathComponent("frames.txt"))
+    }
+}
+
+/// The figure's settings, kept beside rd.csv so that --replot redraws the same figure.
+struct PlotSettings: Codable {
+    var title: String
+    var classical: String?
+
+    static func read(folder: String) -> PlotSettings? {
+        guard let data = FileManager.default.contents(atPath: (folder as NSString).appendingPathComponent("rd-plot.json")) else {
+            return nil
+        }
+        return try? JSONDecoder().decode(PlotSettings.self, from: data)
+    }
+
+    func write(folder: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try AtomicFile.write([UInt8](try encoder.encode(self)), to: (folder as NSString).appendingPathComponent("rd-plot.json"))
+    }
+}
+
+extension RDCommand {
+    /// Warns when the classical codecs' CSV was measured on other images: its JSON summary (same
+    /// name, .json) records the image count and sub-pixels.
+    func checkClassical(_ path: String, images: Int, dimensions: Int) {
+        let summary = ((path as NSString).deletingPathExtension as NSString).appendingPathExtension("json")!
+        guard let data = FileManager.default.contents(atPath: summary),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            note("warning: \(path) has no JSON summary beside it (\(summary)), so whether it was measured on the same "
+                + "images cannot be checked")
+            return
+        }
+        let theirImages = object["images"] as? Int, theirDims = object["total_dims"] as? Int
+        if theirImages != images || theirDims != dimensions {
+            note("warning: \(path) was measured on \(theirImages.map(String.init) ?? "?") image(s), "
+                + "\(theirDims.map(String.init) ?? "?") sub-pixels; this study has \(images), \(dimensions): "
+                + "the curves compare different images")
+        }
     }
 }

@@ -18,6 +18,8 @@ struct SVGChart {
         var series: [Series]
         var xRange: ClosedRange<Double>?
         var yRange: ClosedRange<Double>?
+        /// A log10 x axis (positive x only): rates spanning decades stay readable.
+        var logX = false
     }
 
     var panels: [Panel]
@@ -39,6 +41,9 @@ struct SVGChart {
         for (n, panel) in panels.enumerated() {
             let x0 = Double(n) * panelWidth + margin.left, y0 = 30 + margin.top
             let w = panelWidth - margin.left - margin.right, h = panelHeight - margin.top - margin.bottom
+            // On a log axis every x is drawn as log10(x); ranges and ticks live in that space.
+            let logX = panel.logX
+            let panel = logX ? panel.logarithmic() : panel
             let all = panel.series.flatMap(\.points).filter { $0.x.isFinite && $0.y.isFinite }
             let xr = panel.xRange ?? Self.padded(all.map(\.x))
             let yr = panel.yRange ?? Self.padded(all.map(\.y))
@@ -46,9 +51,9 @@ struct SVGChart {
             func py(_ v: Double) -> Double { y0 + h - (v - yr.lowerBound) / (yr.upperBound - yr.lowerBound) * h }
             s += "<text x=\"\(f(x0 + w / 2))\" y=\"\(f(y0 - 10))\" text-anchor=\"middle\" font-size=\"12\" font-weight=\"bold\">\(escape(panel.title))</text>\n"
             s += "<rect x=\"\(f(x0))\" y=\"\(f(y0))\" width=\"\(f(w))\" height=\"\(f(h))\" fill=\"none\" stroke=\"#333\"/>\n"
-            for t in Self.ticks(xr) {
+            for t in logX ? Self.logTicks(xr) : Self.ticks(xr) {
                 s += "<line x1=\"\(f(px(t)))\" y1=\"\(f(y0))\" x2=\"\(f(px(t)))\" y2=\"\(f(y0 + h))\" stroke=\"#e5e5e5\"/>"
-                s += "<text x=\"\(f(px(t)))\" y=\"\(f(y0 + h + 14))\" text-anchor=\"middle\">\(Self.label(t))</text>\n"
+                s += "<text x=\"\(f(px(t)))\" y=\"\(f(y0 + h + 14))\" text-anchor=\"middle\">\(Self.label(logX ? pow(10, t) : t))</text>\n"
             }
             for t in Self.ticks(yr) {
                 s += "<line x1=\"\(f(x0))\" y1=\"\(f(py(t)))\" x2=\"\(f(x0 + w))\" y2=\"\(f(py(t)))\" stroke=\"#e5e5e5\"/>"
@@ -113,6 +118,18 @@ struct SVGChart {
         return (lo - pad)...(hi + pad)
     }
 
+    /// Ticks of a log10 axis: 1, 2 and 5 × 10^k inside the range (in log10 units).
+    static func logTicks(_ r: ClosedRange<Double>) -> [Double] {
+        var out: [Double] = []
+        for k in Int(floor(r.lowerBound))...Int(ceil(r.upperBound)) {
+            for m in [1.0, 2, 5] {
+                let t = log10(m) + Double(k)
+                if r.contains(t) { out.append(t) }
+            }
+        }
+        return out
+    }
+
     /// 4–8 ticks at 1, 2 or 5 × 10^k spacing.
     static func ticks(_ r: ClosedRange<Double>) -> [Double] {
         let span = r.upperBound - r.lowerBound
@@ -130,5 +147,20 @@ struct SVGChart {
         if v == v.rounded() && abs(v) < 1e6 { return String(Int(v)) }
         let s = String(format: "%.3g", v)
         return s
+    }
+}
+
+extension SVGChart.Panel {
+    /// The panel with every x replaced by log10(x) (non-positive x dropped).
+    func logarithmic() -> SVGChart.Panel {
+        var p = self
+        p.series = series.map { s in
+            var s = s
+            s.points = s.points.filter { $0.x > 0 }.map { (log10($0.x), $0.y) }
+            return s
+        }
+        p.xRange = xRange.map { log10(Swift.max($0.lowerBound, 1e-6))...log10(Swift.max($0.upperBound, 2e-6)) }
+        p.logX = false
+        return p
     }
 }
