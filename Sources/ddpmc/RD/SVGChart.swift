@@ -121,8 +121,11 @@ struct SVGChart {
     /// Ticks of a log10 axis: 1, 2 and 5 × 10^k inside the range (in log10 units).
     static func logTicks(_ r: ClosedRange<Double>) -> [Double] {
         var out: [Double] = []
-        for k in Int(floor(r.lowerBound))...Int(ceil(r.upperBound)) {
-            for m in [1.0, 2, 5] {
+        // 1, 2, 5 per decade over a short range; over many decades only the powers of ten.
+        let mantissas: [Double] = r.upperBound - r.lowerBound > 2.5 ? [1] : [1, 2, 5]
+        let stride = max(1, Int(ceil((r.upperBound - r.lowerBound) / 7)))
+        for k in Int(floor(r.lowerBound))...Int(ceil(r.upperBound)) where k % stride == 0 {
+            for m in mantissas {
                 let t = log10(m) + Double(k)
                 if r.contains(t) { out.append(t) }
             }
