@@ -370,6 +370,8 @@ def main(argv=None):
             sys.exit(f"state is config {st['config']} objective {st['objective']}; asked {a.config} {objective}")
         cfg = st["cfg"]
         cfg.setdefault("schedule", "linear")  # states written before schedules were named
+        if a.lr:  # a resumed run may change its learning rate (recorded in the state from then on)
+            cfg["lr"] = a.lr
         model = make_model(cfg)
         ema = make_model(cfg)
         model.load_state_dict(st["model"])
