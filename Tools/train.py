@@ -359,6 +359,7 @@ def main(argv=None):
         model.load_state_dict(src["model"])
         ema.load_state_dict({k: src["model"][k] + v.float() for k, v in src["ema_delta"].items()})
         print(f"initialized from {a.init_from} (step {src['step']} of {src['config']})", file=sys.stderr)
+        cfg["init_from"] = f"{src['config']} step {src['step']}"
     sampler = None
     gen = torch.Generator().manual_seed(a.seed)
     step, wall, epoch, pos, images_seen = 0, 0.0, 0, 0, 0
@@ -510,7 +511,9 @@ def main(argv=None):
         step += 1
         images_seen += bs
         with torch.no_grad():
-            d = min(cfg["ema"], (1 + step) / (10 + step))
+            # A run started from trained weights keeps their EMA from the start: the warm-up would let the
+            # first few hundred noisy steps replace it.
+            d = cfg["ema"] if cfg.get("init_from") else min(cfg["ema"], (1 + step) / (10 + step))
             for pe, pm in zip(ema.parameters(), model.parameters()):
                 pe.mul_(d).add_(pm.detach(), alpha=1 - d)
         acc_loss += loss.item()

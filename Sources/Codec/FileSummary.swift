@@ -33,6 +33,18 @@ public struct FileSummary: Sendable {
         parameters?.mode == .progressive || sections.contains { $0.kind == .progressive } || partial?.kind == .progressive
     }
 
+    /// How the file codes its images: "bits-back" (a lossless file), "direct" (reverse channel coding down to
+    /// x_1 and x_0 under the decoder: a progressive file with its tail at T* = 1), "progressive + bits-back" (a
+    /// tail from T* > 1), or "progressive" (lossy).
+    public var route: String {
+        guard isProgressive else { return "bits-back" }
+        switch parameters?.losslessAfter {
+        case 1: return "direct"
+        case .some: return "progressive + bits-back"
+        case nil: return "progressive"
+        }
+    }
+
     public var dimensions: Int { header.dimensions }
     public var bitsPerDim: Double { Double(fileBytes * 8) / Double(max(dimensions, 1)) }
     /// The bits the encoder measured before anything was on its stack (bits-back chains).
@@ -50,7 +62,7 @@ public struct FileSummary: Sendable {
             "bytes": fileBytes, "images": header.images.count, "dims": dimensions, "bits_per_dim": bitsPerDim,
             "model": header.modelName, "model_sha256_prefix": Checksums.hex(header.modelDigest), "steps": header.steps,
             "train_timesteps": header.trainTimesteps, "patch": [header.patchHeight, header.patchWidth],
-            "mode": isProgressive ? "progressive" : "lossless",
+            "mode": isProgressive ? "progressive" : "lossless", "route": route,
             "sections": sections.map { ["kind": "\($0.kind)", "bytes": $0.payload.count] }, "payload_bytes": payloadBytes,
         ]
         if let p = parameters {
@@ -80,7 +92,7 @@ public struct FileSummary: Sendable {
         out.append("images:      \(h.images.count), \(dimensions) sub-pixels, \(shown)\(h.images.count > 3 ? ", …" : "")")
         let spacing = parameters.map { h.steps < h.trainTimesteps ? ", \($0.spacing.rawValue) spacing" : "" } ?? ""
         out.append("chain:       \(h.steps) steps (model trained with \(h.trainTimesteps)\(spacing)), patches \(h.patchHeight)×\(h.patchWidth)")
-        out.append(String(format: "rate:        %.4f bits/dim", bitsPerDim))
+        out.append(String(format: "rate:        %.4f bits/dim (%@; container %d bytes)", bitsPerDim, route, containerBytes))
         if let initialBits, initialBits.isFinite, let net = netBitsPerDim {
             out.append(String(format: "initial:     %.0f bits; %.4f bits/dim without them", initialBits, net))
         }

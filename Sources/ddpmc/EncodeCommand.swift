@@ -28,6 +28,8 @@ struct EncodeCommand: ParsableCommand {
     @Flag(help: "print the measured rate as JSON on stdout") var json = false
     @Option(parsing: .unconditional, help: "use only the first N images of a data set") var limit: Int?
     @Flag(help: "replace OUTPUT if it exists") var force = false
+    @Option(help: "lossless route: automatic (small inputs are coded both ways and the smaller file kept), bits-back, or direct (no initial bits)")
+    var route: LosslessRoute = .automatic
 
     func validate() throws {
         typealias L = CodingParameters.Limits
@@ -72,9 +74,12 @@ struct EncodeCommand: ParsableCommand {
             if progressive { return try runProgressive(images, kind: kind, model: diffusion, parameters: p) }
             let codec = try LosslessCodec(model: diffusion)
             let bar = ProgressLine(label: "encode")
-            let (bytes, report) = try codec.encode(images, kind: kind, parameters: p) { bar.update($0, $1) }
-            try AtomicFile.write(bytes, to: output)
-            let summary: [String: Any] = [
+            let routed = try codec.encode(images, kind: kind, parameters: p, route: route) { bar.update($0, $1) }
+            try AtomicFile.write(routed.bytes, to: output)
+            guard routed.route == .bitsBack, let report = routed.bitsBack else {
+                return try reportDirect(routed, images: images, model: codec.modelName)
+            }
+            var summary: [String: Any] = [
                 "bytes": report.fileBytes, "images": report.images, "dims": report.dimensions,
                 "initial_bits": report.initialBits, "bits_per_dim": report.bitsPerDim,
                 "net_bits_per_dim": report.netBitsPerDim, "ideal_bits_per_dim": report.idealBits / Double(report.dimensions),
@@ -82,14 +87,40 @@ struct EncodeCommand: ParsableCommand {
                 "payload_bits": report.payloadBits,
                 "payload_net_bits_per_dim": (report.payloadBits - report.initialBits) / Double(report.dimensions),
                 "coder_overhead_bits": report.payloadBits - report.initialBits - report.idealBits,
-                "model": codec.modelName, "steps": k,
+                "model": codec.modelName, "steps": k, "route": routed.route.rawValue,
             ]
+            if let d = routed.direct { summary["direct_route_bytes"] = d.bytes.count }
             if json { try printJSON(summary) } else {
-                note(String(format: "%@: %d image(s), %d bytes, %.4f bits/dim (%.4f without %.0f initial bits); model %@, %d steps; "
-                            + "network %.1fs, coder %.1fs", output, report.images, report.fileBytes, report.bitsPerDim,
-                            report.netBitsPerDim, report.initialBits, codec.modelName, k, report.networkSeconds, report.codingSeconds))
+                let other = routed.direct.map { String(format: "; the direct route would take %d bytes", $0.bytes.count) } ?? ""
+                note(String(format: "%@: %d image(s), %d bytes, %.4f bits/dim (%.4f without %.0f initial bits); bits-back route, "
+                            + "model %@, %d steps; network %.1fs, coder %.1fs%@", output, report.images, report.fileBytes,
+                            report.bitsPerDim, report.netBitsPerDim, report.initialBits, codec.modelName, k,
+                            report.networkSeconds, report.codingSeconds, other))
             }
         } catch let e as CLIError { throw e } catch { throw CLIError(describe(error)) }
+    }
+
+    /// The direct route's report: a progressive file with its lossless tail at T* = 1.
+    func reportDirect(_ routed: RoutedEncodeResult, images: [NamedImage], model: String) throws {
+        guard let d = routed.direct else { return }
+        let dims = Double(routed.dimensions)
+        let streamBits = Double(d.records.last?.bitEnd ?? 0)
+        let theoretical = d.records.reduce(0) { $0 + $1.klBits }
+        var summary: [String: Any] = [
+            "bytes": d.bytes.count, "images": images.count, "dims": routed.dimensions, "route": routed.route.rawValue,
+            "bits_per_dim": Double(d.bytes.count * 8) / dims, "initial_bits": 0.0,
+            "net_bits_per_dim": Double(d.bytes.count * 8) / dims,
+            "progressive_bits_per_dim": streamBits / dims, "theoretical_progressive_bits_per_dim": theoretical / dims,
+            "decoder_step_bits_per_dim": Double(d.losslessBytes * 8) / dims, "header_bytes": d.headerBytes,
+            "seconds": d.seconds, "model": model,
+        ]
+        if let b = routed.bitsBack { summary["bits_back_route_bytes"] = b.fileBytes }
+        if json { try printJSON(summary); return }
+        let other = routed.bitsBack.map { String(format: "; bits-back would take %d bytes", $0.fileBytes) } ?? ""
+        note(String(format: "%@: %d image(s), %d bytes, %.4f bits/dim; direct route (no initial bits): latents %.4f bits/dim "
+                    + "(theoretical %.4f), decoder step %.4f, container %d bytes; model %@%@", output, images.count,
+                    d.bytes.count, Double(d.bytes.count * 8) / dims, streamBits / dims, theoretical / dims,
+                    Double(d.losslessBytes * 8) / dims, d.headerBytes, model, other))
     }
 
     func runProgressive(_ images: [NamedImage], kind: SourceKind, model: DiffusionModel, parameters p: CodingParameters) throws {
@@ -125,3 +156,6 @@ struct EncodeCommand: ParsableCommand {
         note(line + String(format: "; model %@; %.1fs", codec.lossless.modelName, r.seconds))
     }
 }
+
+/// `--route automatic|bits-back|direct`.
+extension LosslessRoute: ExpressibleByArgument {}

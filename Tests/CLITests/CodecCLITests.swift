@@ -25,7 +25,7 @@ final class CodecCLITests: XCTestCase {
     func testDefaultModelRoundTripDecodesIdenticallyUnderAnotherBLASKernel() throws {
         let input = try writeIDX(count: 2)
         let encoded = tmp.appendingPathComponent("a.ddpm"), decoded = tmp.appendingPathComponent("b-idx3-ubyte")
-        let e = try CLI.run(["encode", input.path, "-o", encoded.path, "--steps", "12", "--json"])
+        let e = try CLI.run(["encode", input.path, "-o", encoded.path, "--steps", "12", "--json", "--route", "bits-back"])
         XCTAssertEqual(e.status, 0, e.stderr)
         XCTAssertTrue(e.stdout.contains("net_bits_per_dim"), e.stdout)
         let d = try CLI.run(["decode", encoded.path, "-o", decoded.path],
@@ -41,6 +41,51 @@ final class CodecCLITests: XCTestCase {
         XCTAssertEqual(info["spacing"] as? String, "quadratic", "the lossless default")
     }
 
+    /// A single small image goes by the direct route (no initial bits) when that file is smaller,
+    /// and decodes exactly under another BLAS kernel; `info` and `--json` say which route was taken.
+    func testASingleImageTakesTheSmallerRoute() throws {
+        // The first Fashion-MNIST test image (what the model fits); the stripes of writeIDX are far from
+        // clothing: their last step is more than the direct route's chunks can carry, and the automatic
+        // choice then keeps bits-back.
+        let fmnist = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz"
+        guard FileManager.default.fileExists(atPath: fmnist) else { throw XCTSkip("dataset-fashion-mnist not installed") }
+        let input = tmp.appendingPathComponent("one-idx3-ubyte")
+        XCTAssertEqual(try CLI.run(["decode", try encodeFirst(fmnist), "-o", input.path]).status, 0)
+        let auto = tmp.appendingPathComponent("auto.ddpm"), forced = tmp.appendingPathComponent("bb.ddpm")
+        let stripes = try writeIDX(count: 1)
+        let s = try CLI.run(["encode", stripes.path, "-o", tmp.appendingPathComponent("s.ddpm").path, "--steps", "12", "--json"])
+        XCTAssertEqual(s.status, 0, s.stderr)
+        XCTAssertTrue(s.stdout.contains("\"route\" : \"bits-back\""), s.stdout)
+        let e = try CLI.run(["encode", input.path, "-o", auto.path, "--json"])
+        XCTAssertEqual(e.status, 0, e.stderr)
+        let summary = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(e.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(summary["route"] as? String, "direct", e.stdout)
+        let bitsBackBytes = try XCTUnwrap(summary["bits_back_route_bytes"] as? Int)
+        XCTAssertEqual(summary["bytes"] as? Int, try Data(contentsOf: auto).count)
+        XCTAssertLessThan(try Data(contentsOf: auto).count, bitsBackBytes, "the smaller file is kept")
+        XCTAssertEqual(try CLI.run(["encode", input.path, "-o", forced.path, "--route", "bits-back"]).status, 0)
+        XCTAssertEqual(try Data(contentsOf: forced).count, bitsBackBytes, "the route tried is the route forced")
+        let decoded = tmp.appendingPathComponent("d-idx3-ubyte")
+        let d = try CLI.run(["decode", auto.path, "-o", decoded.path],
+                            environment: ["OPENBLAS_CORETYPE": "Prescott", "OPENBLAS_NUM_THREADS": "1", "DDPMC_THREADS": "1"])
+        XCTAssertEqual(d.status, 0, d.stderr)
+        XCTAssertTrue(d.stderr.contains("decoded exactly"), d.stderr)
+        XCTAssertEqual(try Data(contentsOf: decoded), try Data(contentsOf: input))
+        let i = try CLI.run(["info", auto.path, "--json"])
+        let info = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(i.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(info["route"] as? String, "direct")
+        let j = try CLI.run(["info", forced.path, "--json"])
+        let bbInfo = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(bbInfo["route"] as? String, "bits-back")
+    }
+
+    /// The first image of a data set as a file of its own (through a 2-step bits-back file).
+    func encodeFirst(_ path: String) throws -> String {
+        let out = tmp.appendingPathComponent("first.ddpm")
+        XCTAssertEqual(try CLI.run(["encode", path, "--limit", "1", "-o", out.path, "--steps", "2", "--route", "bits-back"]).status, 0)
+        return out.path
+    }
+
     /// --spacing: quadratic by default for lossless files, even for progressive ones, either on
     /// request; `info` says which, and the files decode.
     func testSpacingDefaultsAndOverride() throws {
@@ -49,7 +94,8 @@ final class CodecCLITests: XCTestCase {
         for (args, expected) in [([String](), "quadratic"), (["--spacing", "even"], "even"),
                                  (["--progressive"], "even"), (["--progressive", "--spacing", "quadratic"], "quadratic")] {
             let encoded = tmp.appendingPathComponent("s\(args.count)\(expected).ddpm")
-            let e = try CLI.run(["encode", input.path, "-o", encoded.path, "--model", model, "--steps", "5", "--json"] + args)
+            let e = try CLI.run(["encode", input.path, "-o", encoded.path, "--model", model, "--steps", "5", "--json",
+                                 "--route", "bits-back"] + args)
             XCTAssertEqual(e.status, 0, "\(args): \(e.stderr)")
             let i = try CLI.run(["info", encoded.path, "--json"])
             let info = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(i.stdout.utf8)) as? [String: Any])
@@ -70,7 +116,8 @@ final class CodecCLITests: XCTestCase {
         let input = try writeIDX(count: 1)
         let model = repositoryRoot.appendingPathComponent("Fixtures/unet/gray28-plain").path
         let encoded = tmp.appendingPathComponent("a.ddpm")
-        XCTAssertEqual(try CLI.run(["encode", input.path, "-o", encoded.path, "--model", model, "--steps", "3"]).status, 0)
+        XCTAssertEqual(try CLI.run(["encode", input.path, "-o", encoded.path, "--model", model, "--steps", "3",
+                                    "--route", "bits-back"]).status, 0)
         let good = try Data(contentsOf: encoded)
         let out = tmp.appendingPathComponent("out.png")
         var damaged: [(String, Data)] = [("truncated", good.prefix(good.count / 2)), ("empty", Data()),

@@ -50,6 +50,11 @@ public struct ProgressiveCodec: Sendable {
         lossless = try LosslessCodec(model: model)
     }
 
+    /// The progressive codec of a model whose lossless codec (and identity) is already built.
+    public init(codec: LosslessCodec) {
+        lossless = codec
+    }
+
     /// The network over the chain of `parameters`.
     public func network(_ p: CodingParameters) throws -> PatchNetwork {
         PatchNetwork(model: model, process: try model.reverseProcess(steps: p.chainLength(trainTimesteps: model.schedule.count),
