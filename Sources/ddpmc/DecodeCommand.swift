@@ -46,9 +46,8 @@ struct DecodeCommand: ParsableCommand {
                 }
                 let codec = try LosslessCodec(model: try DiffusionModel(directory: dir))
                 let bar = ProgressLine(label: "decode")
-                let (images, kind, _) = try codec.decode(bytes) { bar.update($0, $1) }
+                let (images, _, _) = try codec.decode(bytes) { bar.update($0, $1) }
                 try ImageSink.write(images, as: form, to: output)
-                _ = kind
                 if json { try printJSON(["exact": true, "images": images.count, "bits_used": bytes.count * 8]); return }
                 note("\(output): \(images.count) image(s) decoded exactly (pixel checksum verified)")
                 return

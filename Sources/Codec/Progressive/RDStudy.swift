@@ -128,7 +128,6 @@ public struct RDStudy {
                 extraProgress(extraDone, extraWork)
             }
         }
-        _ = k
         return Result(rows: rows, frames: frames, headerBits: Double(result.headerBytes * 8), dimensions: Int(totalDims),
                       streamBits: result.records.last?.bitEnd ?? 0, seconds: result.seconds)
     }
