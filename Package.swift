@@ -52,7 +52,7 @@ let package = Package(
                                               "CZlib", "CCrypto"],
                 path: "Sources/Codec", swiftSettings: optimize),
         // The fuzz harness of the untrusted-input parsers (Tools/fuzz; Tools/README.md).
-        .executableTarget(name: "ddpmc-fuzz", dependencies: ["Codec", "Diffusion", "ImageIO", "UNet"], path: "Tools/fuzz",
+        .executableTarget(name: "ddpmc-fuzz", dependencies: ["Codec", "Diffusion", "ImageIO", "UNet", "TestSupport"], path: "Tools/fuzz",
                           swiftSettings: optimize),
         .executableTarget(name: "ddpmc",
                           dependencies: ["Numerics", "ImageIO", "Tensor", "UNet", "Diffusion", "Codec",

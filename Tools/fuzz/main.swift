@@ -11,6 +11,7 @@ import Codec
 import Diffusion
 import Foundation
 import ImageIO
+import TestSupport
 import UNet
 
 #if canImport(Glibc)
@@ -50,15 +51,9 @@ struct Options {
     }
 }
 
-struct RNG {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+typealias RNG = TestRNG
+
+extension TestRNG {
     mutating func int(_ n: Int) -> Int { n <= 0 ? 0 : Int(next() % UInt64(n)) }
     mutating func pick<T>(_ xs: [T]) -> T { xs[int(xs.count)] }
 }
@@ -136,7 +131,7 @@ let options = Options(CommandLine.arguments)
 var limit = rlimit(rlim_cur: rlim_t(options.memoryGiB) << 30, rlim_max: rlim_t(options.memoryGiB) << 30)
 setrlimit(Int32(RLIMIT_AS.rawValue), &limit)
 try? FileManager.default.createDirectory(atPath: options.crashDir, withIntermediateDirectories: true)
-var rng = RNG(state: options.seed)
+var rng = RNG(seed: options.seed)
 
 let files = try modelFiles(options.fixtures)
 let modelDir = FileManager.default.temporaryDirectory.appendingPathComponent("ddpmc-fuzz-model-\(getpid())").path
@@ -216,7 +211,7 @@ let targets: [Target] = [
 
 if let replay = options.replay {
     guard let target = targets.first(where: { $0.name == replay.target }) else { print("no target \(replay.target)"); exit(2) }
-    var local = RNG(state: replay.seed)
+    var local = RNG(seed: replay.seed)
     target.run(&local)
     print("replayed \(replay.target) \(replay.seed): no crash")
     exit(0)
@@ -232,7 +227,7 @@ var failures = 0
 let start = Date()
 for n in 0..<options.inputs {
     let target = targets[n % targets.count]
-    var local = RNG(state: rng.next())
+    var local = RNG(seed: rng.next())
     // The input's recipe (target and seed) is saved before it runs, so a crash can be replayed.
     let recipe = "\(target.name)\t\(local.state)\n"
     FileManager.default.createFile(atPath: "\(options.crashDir)/last-input.txt", contents: Data(recipe.utf8))
