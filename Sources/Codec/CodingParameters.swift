@@ -21,7 +21,8 @@ public struct CodingParameters: Equatable, Sendable {
     /// low-t steps pay more side information, so the actual stream is larger (3.18 vs 3.04).
     public var spacing: TimestepSpacing
     /// Seed of the stack's virtual initial words and of the progressive candidates.
-    public var seed: UInt64 = 0x4444_504D_4300_0001
+    public var seed: UInt64 = Self.defaultSeed
+    public static let defaultSeed: UInt64 = 0x4444_504D_4300_0001
     /// Clip x̂0 for t >= 2 (nil: as the model's scheduler config says).
     public var clipDenoised: Bool?
 
@@ -54,6 +55,66 @@ public struct CodingParameters: Equatable, Sendable {
     public init(mode: Mode = .lossless) {
         self.mode = mode
         spacing = mode == .lossless ? .quadratic : .even
+    }
+
+    /// The three ways a file codes, each with its own defaults, so that a header stores only what
+    /// differs from them (docs/DESIGN.md §6).
+    public enum Form: UInt8, Sendable {
+        /// Bits-back over the whole chain.
+        case lossless = 0
+        /// A progressive stream, lossy or with a bits-back tail below T* > 1.
+        case progressive = 1
+        /// The direct route: the stream down to x_1 and x_0 under the decoder (T* = 1).
+        case direct = 2
+
+        /// The form of a header's parameter fields.
+        init(fields: [UInt8: Double]) {
+            guard fields[HeaderKey.chunkBits.rawValue] != nil else { self = .lossless; return }
+            self = fields[HeaderKey.losslessAfter.rawValue] == 1 ? .direct : .progressive
+        }
+    }
+
+    public var form: Form { mode == .lossless ? .lossless : losslessAfter == 1 ? .direct : .progressive }
+
+    /// The direct route's defaults: T* = 1, quadratic spacing (its cost is a lossless total, and
+    /// dense low-t steps pay for themselves), 50 steps and 16-bit chunks. On the first ten
+    /// Fashion-MNIST test images, one file each: 100 steps 4.07 bits/dim, 50 steps 3.99, 30 steps
+    /// 4.18, 50 steps with 16-bit chunks 3.85 (every step's side information and every chunk's
+    /// rounding weigh on a small file; docs/BENCHMARKS.md).
+    public static func direct() -> CodingParameters {
+        var p = CodingParameters(mode: .progressive)
+        p.losslessAfter = 1
+        p.spacing = .quadratic
+        p.chunkBits = directChunkBits
+        return p
+    }
+
+    public static let directSteps = 50
+    public static let directChunkBits = 16
+
+    /// The direct route's chunk budget for an input of `dimensions` sub-pixels: 16 bits down to 12
+    /// as the input grows, so that a step scores about 2^26 candidate values (the encoder's time;
+    /// a 64×64 RGB crop takes 11 s at 12 bits and 69 s at 16 bits on two cores, for 4.67 against
+    /// 4.51 bits/dim).
+    public static func directChunkBits(dimensions: Int) -> Int {
+        var bits = 26
+        var d = max(dimensions, 1) - 1
+        while d > 0 { bits -= 1; d >>= 1 }
+        return Swift.min(directChunkBits, Swift.max(Limits.chunkBits.lowerBound + 11, bits))
+    }
+
+    /// The defaults of a form.
+    public static func defaults(_ form: Form) -> CodingParameters {
+        switch form {
+        case .lossless: return CodingParameters(mode: .lossless)
+        case .progressive: return CodingParameters(mode: .progressive)
+        case .direct: return direct()
+        }
+    }
+
+    /// The header fields of a form's defaults (a header stores the fields that differ from these).
+    public static func defaultFields(_ form: Form) -> [UInt8: Double] {
+        defaults(form).headerFields(initialBits: nil)
     }
 
     /// The ranges every parameter must lie in.
@@ -144,7 +205,8 @@ public struct CodingParameters: Equatable, Sendable {
             f[HeaderKey.windowSigmas.rawValue] = windowSigmas
             f[HeaderKey.groupSize.rawValue] = Double(groupSize)
             f[HeaderKey.clipDenoised.rawValue] = clipDenoised == true ? 1 : 0
-            if let initialBits { f[HeaderKey.initialBits.rawValue] = initialBits }
+            // Whole bits (rounded up) store in a varint of two or three bytes.
+            if let initialBits, initialBits > 0 { f[HeaderKey.initialBits.rawValue] = initialBits.rounded(.up) }
         }
         return f
     }
@@ -165,12 +227,9 @@ public struct CodingParameters: Equatable, Sendable {
         self.init(mode: try value(.chunkBits) != nil ? .progressive : .lossless)
         steps = header.steps
         seed = header.seed
-        if let code = try value(.spacing) {
-            guard let s = TimestepSpacing(code: Int(code)) else { throw .malformed("unknown timestep spacing code \(code)") }
-            spacing = s
-        } else {
-            spacing = .even
-        }
+        let code = try required(.spacing)
+        guard let s = TimestepSpacing(code: Int(code)) else { throw .malformed("unknown timestep spacing code \(code)") }
+        spacing = s
         if mode == .progressive {
             chunkBits = Int(try required(.chunkBits))
             slackBits = Int(try required(.slackBits))
@@ -184,7 +243,9 @@ public struct CodingParameters: Equatable, Sendable {
             clipDenoised = try required(.clipDenoised) != 0
         }
         do {
-            try validate(trainTimesteps: header.trainTimesteps)
+            // A header read from a file does not know the model's timesteps (0): the codec checks
+            // them against its model.
+            try validate(trainTimesteps: header.trainTimesteps > 0 ? header.trainTimesteps : max(header.steps, 1))
         } catch {
             throw .malformed(error.description)
         }

@@ -13,9 +13,9 @@ public enum FormatError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .notDDPM: return "not a .ddpm file (wrong magic bytes)"
-        case let .unsupportedVersion(v) where v == 2:
-            return "format version 2 (written by an older ddpmc, whose model digest covered only the weights) is not read "
-                + "by this ddpmc (version \(DDPMFile.version)); encode the images again"
+        case let .unsupportedVersion(v) where v == 2 || v == 3:
+            return "format version \(v) (written by an older ddpmc) is not read by this ddpmc (version \(DDPMFile.version)); "
+                + "encode the images again"
         case let .unsupportedVersion(v):
             return "format version \(v) is not supported by this ddpmc (it reads version \(DDPMFile.version))"
         case let .truncated(what, needed, have):
@@ -47,8 +47,13 @@ public struct ImageEntry: Equatable, Sendable {
 /// single small image (a lossy 28×28 preview is a few hundred bits).
 public struct DDPMHeader: Equatable, Sendable {
     public static let digestLength = 8
-    /// The first bytes of the SHA-256 of the model's weights file.
+    /// The pixel digest's bytes: a 2^-32 chance of missing a wrong decode that every other check
+    /// (the stream's end, the CRCs) also missed.
+    public static let pixelDigestLength = 4
+    /// The model's identity (ModelIdentity.digest).
     public var modelDigest: [UInt8]
+    /// The model's name, patch size and training steps: known to the encoder, not stored (the
+    /// digest pins the model); "" and 0 in a header read from a file.
     public var modelName: String
     public var sourceKind: SourceKind
     public var images: [ImageEntry]
@@ -72,7 +77,7 @@ public struct DDPMHeader: Equatable, Sendable {
         self.sourceKind = sourceKind
         self.images = images; self.patchHeight = patchHeight; self.patchWidth = patchWidth
         self.steps = steps; self.trainTimesteps = trainTimesteps; self.parameters = parameters
-        self.seed = seed; self.pixelDigest = Array(pixelDigest.prefix(Self.digestLength))
+        self.seed = seed; self.pixelDigest = Array(pixelDigest.prefix(Self.pixelDigestLength))
     }
 
     /// Sub-pixels over all images.
@@ -87,34 +92,56 @@ public struct Section: Equatable, Sendable {
     public init(kind: Kind, payload: [UInt8]) { self.kind = kind; self.payload = payload }
 }
 
-/// The .ddpm container: magic, version, a CRC-guarded header, then CRC-guarded sections.
+/// The .ddpm container: magic and version, a CRC-guarded header, then CRC-guarded sections.
 ///
-///     "DDPMC\u{1A}"  version:u16  length:varint  packing:u8  header  headerCRC:u32
-///     { kind:u8  length:u32  crc:u32  payload }*
+///     "DDPM"  version:u8  length:varint  packing:u8  header  headerCRC:u32
+///     { kind:u8  length:varint  crc:u32  payload }*
 ///
 /// `length` counts the packing byte and the header; packing 0 = the header as is, 1 = zstd (chosen
-/// when smaller: archives with many image names). Integers in the header are LEB128 varints,
-/// parameters whole numbers where they are whole (f64 otherwise, marked by the key's top bit), so
-/// the container before the first section of a one-image file is about 90 bytes.
+/// when smaller: a folder of many image names). The header is sized for a lone small image, where
+/// every byte is a hundredth of a bit per dimension (docs/DESIGN.md §6):
+///
+///     flags:u8           bits 0–2 source kind, 3 names stored, 4 one geometry for all images,
+///                        5–6 form (CodingParameters.Form), 7 seed stored
+///     model:8            ModelIdentity digest (the model's patch size and timesteps follow from it)
+///     count:varint  geometry (width, height varints, channels u8; once when bit 4)  [names]
+///     steps:varint  n:u8 {key:u8 value}*   parameters that differ from the form's defaults;
+///                                          varint values, f64 where the key's top bit is set
+///     [seed:u64]  pixels:4                 the first bytes of the SHA-256 of the decoded pixels
+///
+/// Names are stored only for folders, where they are the files' names; a file of one PNG or of a
+/// data set names its images by position. A one-image file spends about 25 bytes besides its payload.
 public enum DDPMFile {
-    public static let magic: [UInt8] = Array("DDPMC".utf8) + [0x1A]
-    /// 3: the model digest covers the configs (ModelIdentity). Version 2 files (weights only) are refused.
-    public static let version: UInt16 = 3
+    public static let magic: [UInt8] = Array("DDPM".utf8)
+    /// 4: the compact header above. Version 3 (a 6-byte magic, names, model name, every parameter)
+    /// and older are refused.
+    public static let version: UInt8 = 4
 
     public static func encode(header: DDPMHeader, sections: [Section]) -> [UInt8] {
+        let form = CodingParameters.Form(fields: header.parameters)
+        let defaults = CodingParameters.defaultFields(form)
+        let stored = header.parameters.filter { defaults[$0.key] != $0.value }
+        let namesStored = header.sourceKind == .folder
+        let first = header.images.first
+        let uniform = header.images.allSatisfy { ($0.width, $0.height, $0.channels) == (first?.width, first?.height, first?.channels) }
+        let seedStored = header.seed != CodingParameters.defaultSeed
+        var flags = sourceKindCode(header.sourceKind)
+        if namesStored { flags |= 1 << 3 }
+        if uniform { flags |= 1 << 4 }
+        flags |= form.rawValue << 5
+        if seedStored { flags |= 1 << 7 }
+
         var h = ByteWriter()
+        h.u8(flags)
         h.raw(header.modelDigest)
-        h.string(header.modelName)
-        h.u8(sourceKindCode(header.sourceKind))
         h.varint(header.images.count)
-        for image in header.images {
-            h.string(image.name); h.varint(image.width); h.varint(image.height); h.u8(UInt8(image.channels))
-        }
-        h.varint(header.patchHeight); h.varint(header.patchWidth)
-        h.varint(header.steps); h.varint(header.trainTimesteps)
-        h.u8(UInt8(header.parameters.count))
-        for key in header.parameters.keys.sorted() {
-            let v = header.parameters[key]!
+        func geometry(_ e: ImageEntry) { h.varint(e.width); h.varint(e.height); h.u8(UInt8(e.channels)) }
+        if uniform { if let first { geometry(first) } } else { header.images.forEach(geometry) }
+        if namesStored { for image in header.images { h.string(image.name) } }
+        h.varint(header.steps)
+        h.u8(UInt8(stored.count))
+        for key in stored.keys.sorted() {
+            let v = stored[key]!
             precondition(key < 0x80, "parameter keys are 0...127 (the top bit marks an f64 value)")
             if v >= 0, v < 0x1p53, v == v.rounded(.towardZero), !(v == 0 && v.sign == .minus) {
                 h.u8(key); h.varint(UInt64(v))
@@ -122,17 +149,17 @@ public enum DDPMFile {
                 h.u8(key | 0x80); h.f64(v)
             }
         }
-        h.u64(header.seed)
+        if seedStored { h.u64(header.seed) }
         h.raw(header.pixelDigest)
 
         let zstd = HeaderCompression.compress(h.bytes)
         let packed = zstd.count < h.bytes.count ? [1] + zstd : [0] + h.bytes
         var out = ByteWriter()
-        out.raw(magic); out.u16(version); out.varint(packed.count); out.raw(packed)
+        out.raw(magic); out.u8(version); out.varint(packed.count); out.raw(packed)
         out.u32(Checksums.crc32(out.bytes[...]))
         for s in sections {
             precondition(s.payload.count <= Int(UInt32.max), "a section is limited to 4 GiB")
-            out.u8(s.kind.rawValue); out.u32(UInt32(s.payload.count)); out.u32(Checksums.crc32(s.payload[...]))
+            out.u8(s.kind.rawValue); out.varint(s.payload.count); out.u32(Checksums.crc32(s.payload[...]))
             out.raw(s.payload)
         }
         return out.bytes
@@ -147,23 +174,41 @@ public enum DDPMFile {
 
     /// Bytes before the first section's header (magic, version, header and its CRC).
     public static func headerLength(_ bytes: [UInt8]) throws(FormatError) -> Int {
-        var r = ByteReader(bytes, offset: magic.count + 2)
+        var r = ByteReader(bytes, offset: magic.count + 1)
         let packed = try r.varint(limit: HeaderCompression.maximumHeaderSize)
         return r.offset + packed + 4
     }
 
-    /// Bytes of a section's own header (kind, length, CRC).
-    public static let sectionHeaderLength = 9
+    /// Bytes of a section's own header (kind, length, CRC) before a payload of `payload` bytes.
+    public static func sectionHeaderLength(payload: Int) -> Int {
+        var w = ByteWriter()
+        w.varint(payload)
+        return 1 + w.bytes.count + 4
+    }
+
+    /// Bytes before the first section's payload: where a progressive stream starts.
+    public static func firstPayloadOffset(_ bytes: [UInt8]) throws(FormatError) -> Int {
+        var r = ByteReader(bytes, offset: try headerLength(bytes))
+        _ = try r.u8()
+        _ = try r.varint()
+        return r.offset + 4
+    }
 
     /// `decode`, and also the received part of a section cut short by the end of the bytes
     /// (`partial`, its checksum unverifiable): a progressive stream decodes from any prefix.
     public static func decodePrefix(_ bytes: [UInt8]) throws(FormatError)
         -> (header: DDPMHeader, sections: [Section], partial: Section?, damage: FormatError?)
     {
-        guard bytes.count >= magic.count, Array(bytes[0..<magic.count]) == magic else { throw .notDDPM }
+        guard bytes.count >= magic.count + 1, Array(bytes[0..<magic.count]) == magic else { throw .notDDPM }
+        // Versions up to 3 began "DDPMC", 0x1A, then a 16-bit version.
+        if bytes[magic.count] == UInt8(ascii: "C") {
+            var old = ByteReader(bytes, offset: magic.count + 2)
+            guard bytes.count > magic.count + 1, bytes[magic.count + 1] == 0x1A else { throw .notDDPM }
+            throw .unsupportedVersion(try old.u16())
+        }
         var outer = ByteReader(bytes, offset: magic.count)
-        let v = try outer.u16()
-        guard v == version else { throw .unsupportedVersion(v) }
+        let v = try outer.u8()
+        guard v == version else { throw .unsupportedVersion(UInt16(v)) }
         let packedLength = try outer.varint(limit: HeaderCompression.maximumHeaderSize)
         guard packedLength >= 1, packedLength <= outer.remaining - 4 else {
             throw .truncated(what: "header", needed: outer.offset + packedLength + 4, have: bytes.count)
@@ -184,31 +229,48 @@ public enum DDPMFile {
         var r = ByteReader(body)
         let length = body.count
 
+        let flags = try r.u8()
+        let kind = try sourceKind(flags & 7)
+        let namesStored = flags & (1 << 3) != 0, uniform = flags & (1 << 4) != 0, seedStored = flags & (1 << 7) != 0
+        guard let form = CodingParameters.Form(rawValue: (flags >> 5) & 3) else { throw .malformed("unknown coding form \((flags >> 5) & 3)") }
         let model = try r.raw(DDPMHeader.digestLength)
-        let name = try r.string()
-        let kind = try sourceKind(try r.u8())
-        let count = try r.varint(limit: length)
-        var images: [ImageEntry] = []
-        for _ in 0..<count {
-            let n = try r.string()
+        let count = try r.varint(limit: length * 8)
+        guard count >= 1 else { throw .malformed("the header lists no images") }
+        func geometry() throws(FormatError) -> (Int, Int, Int) {
             let w = try r.varint(limit: 1 << 16), h = try r.varint(limit: 1 << 16), c = Int(try r.u8())
-            guard w > 0, h > 0, c == 1 || c == 3, w <= 1 << 16, h <= 1 << 16 else {
-                throw .malformed("image \(n) has geometry \(w)×\(h)×\(c)")
-            }
-            images.append(ImageEntry(name: n, width: w, height: h, channels: c))
+            guard w > 0, h > 0, c == 1 || c == 3 else { throw .malformed("an image has geometry \(w)×\(h)×\(c)") }
+            return (w, h, c)
         }
-        let ph = try r.varint(limit: 1 << 16), pw = try r.varint(limit: 1 << 16)
-        let steps = try r.varint(limit: 1 << 30), trainSteps = try r.varint(limit: 1 << 30)
-        var parameters: [UInt8: Double] = [:]
+        var shapes: [(Int, Int, Int)] = []
+        if uniform {
+            shapes = [try geometry()]
+        } else {
+            guard count <= length else { throw .truncated(what: "header", needed: count, have: length) }
+            for _ in 0..<count { shapes.append(try geometry()) }
+        }
+        var names: [String] = []
+        if namesStored {
+            guard count <= length else { throw .truncated(what: "header", needed: count, have: length) }
+            for _ in 0..<count { names.append(try r.string()) }
+        }
+        var images: [ImageEntry] = []
+        images.reserveCapacity(min(count, 1 << 20))
+        for n in 0..<count {
+            let (w, h, c) = shapes[uniform ? 0 : n]
+            let name = namesStored ? names[n] : count == 1 ? "image" : String(format: "image%05d", n)
+            images.append(ImageEntry(name: name, width: w, height: h, channels: c))
+        }
+        let steps = try r.varint(limit: 1 << 30)
+        var parameters = CodingParameters.defaultFields(form)
         for _ in 0..<Int(try r.u8()) {
             let k = try r.u8()
             parameters[k & 0x7F] = k & 0x80 == 0 ? Double(try r.varint(limit: 1 << 53)) : try r.f64()
         }
-        let seed = try r.u64()
-        let pixels = try r.raw(DDPMHeader.digestLength)
+        let seed = seedStored ? try r.u64() : CodingParameters.defaultSeed
+        let pixels = try r.raw(DDPMHeader.pixelDigestLength)
         guard r.remaining == 0 else { throw .malformed("header length does not match its contents") }
-        let header = DDPMHeader(modelDigest: model, modelName: name, sourceKind: kind, images: images,
-                                patchHeight: ph, patchWidth: pw, steps: steps, trainTimesteps: trainSteps,
+        let header = DDPMHeader(modelDigest: model, modelName: "", sourceKind: kind, images: images,
+                                patchHeight: 0, patchWidth: 0, steps: steps, trainTimesteps: 0,
                                 parameters: parameters, seed: seed, pixelDigest: pixels)
 
         var sections: [Section] = []
@@ -216,12 +278,12 @@ public enum DDPMFile {
         var damage: FormatError?
         var partial: Section?
         while s.remaining > 0 {
-            guard s.remaining >= sectionHeaderLength else {
-                damage = .truncated(what: "section \(sections.count + 1) header", needed: s.offset + sectionHeaderLength,
-                                    have: bytes.count)
+            let start = s.offset
+            guard s.remaining >= 2, let k = try? s.u8(), let len = try? s.varint(), s.remaining >= 4 else {
+                damage = .truncated(what: "section \(sections.count + 1) header", needed: start + 6, have: bytes.count)
                 break
             }
-            let k = try s.u8(), len = UInt64(try s.u32()), c = try s.u32()
+            let c = try s.u32()
             guard let kind = Section.Kind(rawValue: k) else { damage = .malformed("unknown section kind \(k)"); break }
             guard len <= UInt64(s.remaining) else {
                 let needed = len > UInt64(Int.max / 2) ? Int.max : s.offset + Int(len)

@@ -48,20 +48,21 @@ public struct FileSummary: Sendable {
     public var dimensions: Int { header.dimensions }
     public var bitsPerDim: Double { Double(fileBytes * 8) / Double(max(dimensions, 1)) }
     /// The bits the encoder measured before anything was on its stack (bits-back chains).
-    public var initialBits: Double? { header.parameters[CodingParameters.HeaderKey.initialBits.rawValue] }
+    public var initialBits: Double? {
+        header.parameters[CodingParameters.HeaderKey.initialBits.rawValue] ?? (parameters?.hasBitsBackChain == true ? 0 : nil)
+    }
     public var netBitsPerDim: Double? {
         initialBits.map { (Double(fileBytes * 8) - $0) / Double(max(dimensions, 1)) }
     }
     public var payloadBytes: Int { sections.reduce(0) { $0 + $1.payload.count } }
     /// Bytes before the first section's payload: the container header and the section's header.
-    public var containerBytes: Int { fileBytes - payloadBytes - max(0, sections.count - 1) * DDPMFile.sectionHeaderLength }
+    public var containerBytes: Int { fileBytes - payloadBytes }
 
     /// The file's description as `ddpmc info --json` prints it (JSON-safe values only).
     public var fields: [String: Any] {
         var o: [String: Any] = [
             "bytes": fileBytes, "images": header.images.count, "dims": dimensions, "bits_per_dim": bitsPerDim,
-            "model": header.modelName, "model_sha256_prefix": Checksums.hex(header.modelDigest), "steps": header.steps,
-            "train_timesteps": header.trainTimesteps, "patch": [header.patchHeight, header.patchWidth],
+            "model_identity": Checksums.hex(header.modelDigest), "steps": header.steps, "container_bytes": containerBytes,
             "mode": isProgressive ? "progressive" : "lossless", "route": route,
             "sections": sections.map { ["kind": "\($0.kind)", "bytes": $0.payload.count] }, "payload_bytes": payloadBytes,
         ]
@@ -87,11 +88,11 @@ public struct FileSummary: Sendable {
     public var lines: [String] {
         let h = header
         var out: [String] = []
-        out.append("model:       \(h.modelName)  sha256 \(Checksums.hex(h.modelDigest))…")
+        out.append("model:       identity \(Checksums.hex(h.modelDigest))")
         let shown = h.images.prefix(3).map { "\($0.name) \($0.width)×\($0.height)×\($0.channels)" }.joined(separator: ", ")
         out.append("images:      \(h.images.count), \(dimensions) sub-pixels, \(shown)\(h.images.count > 3 ? ", …" : "")")
-        let spacing = parameters.map { h.steps < h.trainTimesteps ? ", \($0.spacing.rawValue) spacing" : "" } ?? ""
-        out.append("chain:       \(h.steps) steps (model trained with \(h.trainTimesteps)\(spacing)), patches \(h.patchHeight)×\(h.patchWidth)")
+        let spacing = parameters.map { ", \($0.spacing.rawValue) spacing" } ?? ""
+        out.append("chain:       \(h.steps) steps\(spacing)")
         out.append(String(format: "rate:        %.4f bits/dim (%@; container %d bytes)", bitsPerDim, route, containerBytes))
         if let initialBits, initialBits.isFinite, let net = netBitsPerDim {
             out.append(String(format: "initial:     %.0f bits; %.4f bits/dim without them", initialBits, net))

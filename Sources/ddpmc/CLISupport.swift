@@ -1,5 +1,6 @@
 import ArgumentParser
 import Diffusion
+import Codec
 import Foundation
 import ImageIO
 
@@ -44,6 +45,28 @@ func bundledModelDirectory(channels: Int) throws -> String {
         throw CLIError("the bundled model \(name) for \(channels)-channel images is missing at \(dir); pass --model DIR")
     }
     return dir
+}
+
+/// The bundled model a file was coded with, found by its identity (the header stores no name):
+/// nil when none matches or no bundled models are there.
+func bundledModel(identity digest: [UInt8]) -> (name: String, directory: String)? {
+    guard let fixtures = fixturesDirectory() else { return nil }
+    let models = (fixtures as NSString).appendingPathComponent("models")
+    let names = ((try? FileManager.default.contentsOfDirectory(atPath: models)) ?? []).sorted()
+    for name in names {
+        let dir = (models as NSString).appendingPathComponent(name)
+        if let identity = try? ModelIdentity(directory: dir), identity.digest == digest { return (name, dir) }
+    }
+    return nil
+}
+
+/// The model directory to decode a file with: `--model`, else the bundled model of the file's
+/// identity, else the bundled default for its channel count (whose identity check then names
+/// what differs).
+func decodingModelDirectory(_ option: String?, header: DDPMHeader) throws -> String {
+    if let option { return option }
+    if let found = bundledModel(identity: header.modelDigest) { return found.directory }
+    return try bundledModelDirectory(channels: header.images.first?.channels ?? 1)
 }
 
 /// The error as string interpolation renders it, nothing stripped: its `description` when it is

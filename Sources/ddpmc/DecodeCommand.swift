@@ -39,7 +39,7 @@ struct DecodeCommand: ParsableCommand {
             if let limit = self.bytes, limit < bytes.count { bytes = Array(bytes.prefix(limit)) }
             let summary = try FileSummary(bytes: bytes)
             let form = try outputForm(summary.header)
-            let dir = try model ?? bundledModelDirectory(channels: summary.header.images.first?.channels ?? 1)
+            let dir = try decodingModelDirectory(model, header: summary.header)
             guard summary.isProgressive else {
                 if self.bytes != nil || step != nil || frames != nil {
                     throw CLIError("\(input) is a lossless file: --bytes, --step and --frames apply to progressive files")

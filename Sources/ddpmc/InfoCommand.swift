@@ -12,8 +12,15 @@ struct InfoCommand: ParsableCommand {
         do {
             guard let data = FileManager.default.contents(atPath: input) else { throw CLIError("cannot read \(input)") }
             let summary = try FileSummary(bytes: [UInt8](data))
-            if json { try printJSON(summary.fields); return }
+            let bundled = bundledModel(identity: summary.header.modelDigest)?.name
+            if json {
+                var fields = summary.fields
+                if let bundled { fields["model"] = bundled }
+                try printJSON(fields)
+                return
+            }
             print("file:        \(input) (\(data.count) bytes)")
+            if let bundled { print("bundled:     \(bundled)") }
             for line in summary.lines { print(line) }
         } catch let e as CLIError { throw e } catch { throw CLIError(describe(error)) }
     }

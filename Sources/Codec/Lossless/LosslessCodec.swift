@@ -68,8 +68,12 @@ public struct LosslessCodec: Sendable {
         }
         try limits.check(header)
         let p = try CodingParameters(header: header)
-        guard header.trainTimesteps == model.schedule.count, header.patchHeight == model.patchHeight,
-              header.patchWidth == model.patchWidth, header.images.allSatisfy({ $0.channels == model.channels }) else {
+        do {
+            try p.validate(trainTimesteps: model.schedule.count)
+        } catch {
+            throw FormatError.malformed(error.description)
+        }
+        guard header.images.allSatisfy({ $0.channels == model.channels }) else {
             throw FormatError.malformed("the image geometry or chain does not fit the model")
         }
         return p
@@ -131,6 +135,6 @@ public struct LosslessCodec: Sendable {
     static func pixelDigest(_ images: [Image]) -> [UInt8] {
         var all: [UInt8] = []
         for im in images { all += im.pixels }
-        return Array(Checksums.sha256(all).prefix(DDPMHeader.digestLength))
+        return Array(Checksums.sha256(all).prefix(DDPMHeader.pixelDigestLength))
     }
 }

@@ -53,10 +53,13 @@ extension LosslessCodec {
             result.bitsBack = report
         }
         if tryDirect {
-            var p = parameters
-            p.mode = .progressive
-            p.spacing = CodingParameters(mode: .progressive).spacing
-            p.losslessAfter = 1
+            // The direct route's own defaults; the steps, spacing, seed and clipping asked for apply.
+            var p = CodingParameters.direct()
+            p.steps = parameters.steps ?? CodingParameters.directSteps
+            p.spacing = parameters.spacing
+            p.seed = parameters.seed
+            p.clipDenoised = parameters.clipDenoised
+            p.chunkBits = CodingParameters.directChunkBits(dimensions: dims)
             let direct: ProgressiveEncodeResult
             do {
                 direct = try ProgressiveCodec(codec: self).encode(images, kind: kind, parameters: p) { done, total in

@@ -73,7 +73,9 @@ public struct ProgressiveCodec: Sendable {
         let net = try network(p)
         let k = net.process.schedule.count
         let lastStep = p.losslessAfter ?? 1
-        let coder = ProgressiveCoder(network: net, seed: p.seed, chunkBits: p.chunkBits, slackBits: p.slackBits, lastStep: lastStep)
+        var coder = ProgressiveCoder(network: net, seed: p.seed, chunkBits: p.chunkBits, slackBits: p.slackBits, lastStep: lastStep)
+        // A file that ends exact is judged by its total alone, so its latents need not look like samples.
+        if p.losslessAfter != nil { coder.choice = .likeliest }
         let items = lossless.items(images)
         let tail = try p.losslessAfter.map { _ in try LosslessTail(model: model, parameters: p) }
         let total = k - lastStep + 1 + (tail?.work(patches: items.count, top: p.losslessAfter) ?? 0)
@@ -96,7 +98,7 @@ public struct ProgressiveCodec: Sendable {
         }
         let header = lossless.header(images, kind: kind, parameters: p, initialBits: initialBits)
         let bytes = DDPMFile.encode(header: header, sections: sections)
-        let headerBytes = try DDPMFile.headerLength(bytes) + DDPMFile.sectionHeaderLength
+        let headerBytes = try DDPMFile.firstPayloadOffset(bytes)
         return ProgressiveEncodeResult(
             bytes: bytes, records: records, dimensions: header.dimensions, headerBytes: headerBytes,
             progressiveBytes: stream.count, losslessBytes: sections.count > 1 ? sections[1].payload.count : 0,
@@ -125,7 +127,7 @@ public struct ProgressiveCodec: Sendable {
         let coder = ProgressiveCoder(network: net, seed: header.seed, chunkBits: p.chunkBits, slackBits: p.slackBits,
                                      lastStep: tStar ?? 1)
         let shapes = Patches.shapes(header.images, model: model)
-        let streamStart = (try DDPMFile.headerLength(bytes) + DDPMFile.sectionHeaderLength) * 8
+        let streamStart = try DDPMFile.firstPayloadOffset(bytes) * 8
         var reader = BitReader(bytes: stream)
         let lastStep = max(tStar ?? 1, stopStep ?? 1)
         let total = header.steps - lastStep + 1

@@ -8,12 +8,12 @@ import Tensor
 /// (docs/DESIGN.md §5, DDPM Algorithms 3/4): each x_{t} is a sample of q(x_t | x_{t+1}, x_0) sent with
 /// p(x_t | x_{t+1}) as the shared proposal (N(0, I) for x_K), at about KL(q‖p) bits.
 ///
-/// The stream is a FIFO bit stream ordered by step; step t holds one bit, 1 when no item's k_t
-/// changed from k_{t+1} (the rule at high t, where the KL is a fraction of a bit), then per item
-/// in order,
+/// The stream is a FIFO bit stream ordered by step; step t holds one bit, 1 when no item's budget
+/// level m_t changed from m_{t+1} (the rule: levels move every few steps), then per item in order,
 ///
-///     signed exp-Golomb(k_t − k_{t+1})      k_t = the step's KL in whole bits (side information;
-///                                           absent when the step's first bit is 1)
+///     signed exp-Golomb(m_t − m_{t+1})      k_t = BudgetLevel.bits[m_t], the step's index bits,
+///                                           about its KL (side information; absent when the
+///                                           step's first bit is 1)
 ///     n_t indices of b_t bits               n_t = max(1, ⌈k_t / chunkBits⌉),
 ///                                           b_t = k_t == 0 ? 0 : ⌈k_t / n_t⌉ + slackBits
 ///
@@ -27,6 +27,8 @@ public struct ProgressiveCoder: Sendable {
     public let slackBits: Int
     /// The last (lowest) step coded: 1, or T* when the bits-back chain takes over below it.
     public let lastStep: Int
+    /// The encoder's candidate choice (ReverseChannel.Choice); decoding does not depend on it.
+    public var choice: ReverseChannel.Choice = .sample
 
     public static let maximumIndexBits = 26
 
@@ -96,14 +98,14 @@ public struct ProgressiveCoder: Sendable {
         let x0 = items.map { $0.pixels.map { DiscretizedDecoder.value(Int($0)) } }
         let schedule = network.process.schedule
         var writer = BitWriter()
-        var previousK = [Int](repeating: 0, count: items.count)
+        var previousLevel = [Int](repeating: 0, count: items.count)
         var state: StepState?
         for t in stride(from: steps, through: lastStep, by: -1) {
             let p = proposal(step: t, shapes: shapes, previous: state)
             // The target q(x_t | x_{t+1}, x_0), or q(x_K | x_0) at the top.
             var klTotal = 0.0
             var itemKL: [Double] = []
-            var plans: [(k: Int, n: Int, b: Int, a: [Double], s: [Double])] = []
+            var plans: [(level: Int, n: Int, b: Int, a: [Double], s: [Double])] = []
             for j in items.indices {
                 let dims = shapes[j].dimensions
                 var a = [Double](repeating: 0, count: dims), s = a
@@ -128,14 +130,14 @@ public struct ProgressiveCoder: Sendable {
                 guard bits.isFinite, bits < Double(Self.maximumIndexBits * dims) else {
                     throw ProgressiveError.chunkTooLarge(step: t, bitsPerDimension: bits / Double(dims))
                 }
-                let k = Int(bits.rounded())
-                let (n, b) = layout(k: k, dims: dims)
+                let level = BudgetLevel.choose(kl: bits, previous: previousLevel[j])
+                let (n, b) = layout(k: BudgetLevel.bits[level], dims: dims)
                 // Chunks of one dimension that still need far more than the budget would take the
                 // encoder 2^b candidates each: refuse rather than run for hours.
                 guard b <= min(Self.maximumIndexBits, chunkBits + 8) else {
                     throw ProgressiveError.chunkTooLarge(step: t, bitsPerDimension: bits / Double(dims))
                 }
-                plans.append((k, n, b, a, s))
+                plans.append((level, n, b, a, s))
             }
             // Choose every chunk's index (in parallel over items × chunks), then write the step.
             var tasks: [(j: Int, c: Int)] = []
@@ -150,21 +152,22 @@ public struct ProgressiveCoder: Sendable {
                         let dims = plan.a.count
                         let idx = Array(stride(from: c, to: dims, by: plan.n))
                         out[q] = ReverseChannel.choose(seed: seed, stream: ReverseChannel.stream(step: t, item: j, chunk: c),
-                                                       bits: plan.b, a: idx.map { plan.a[$0] }, s: idx.map { plan.s[$0] })
+                                                       bits: plan.b, a: idx.map { plan.a[$0] }, s: idx.map { plan.s[$0] },
+                                                       choice: choice)
                     }
                 }
             }
             var values: [[Double]] = []
             var itemBits: [Int] = []
             var q = 0
-            let unchanged = items.indices.allSatisfy { plans[$0].k == previousK[$0] }
+            let unchanged = items.indices.allSatisfy { plans[$0].level == previousLevel[$0] }
             writer.write(unchanged ? 1 : 0, bits: 1)
             for j in items.indices {
                 let plan = plans[j]
                 let before = writer.bitCount
                 defer { itemBits.append(writer.bitCount - before) }
-                if !unchanged { writer.writeSignedExpGolomb(plan.k - previousK[j]) }
-                previousK[j] = plan.k
+                if !unchanged { writer.writeSignedExpGolomb(plan.level - previousLevel[j]) }
+                previousLevel[j] = plan.level
                 let indices = Array(chosen[q..<(q + plan.n)]); q += plan.n
                 for i in indices { writer.write(UInt64(i), bits: plan.b) }
                 values.append(sample(item: j, step: t, chunks: plan.n, indices: indices, means: p[j].means, stds: p[j].stds))
@@ -185,7 +188,7 @@ public struct ProgressiveCoder: Sendable {
     /// Returns the last complete step, or nil when the stream does not hold even x_K.
     public func decode(shapes: [ChainShape], from reader: inout BitReader, stopStep: Int? = nil,
                        observe: (StepState) throws -> Void) throws -> StepState? {
-        var previousK = [Int](repeating: 0, count: shapes.count)
+        var previousLevel = [Int](repeating: 0, count: shapes.count)
         var state: StepState?
         let floor = max(lastStep, stopStep ?? lastStep)
         for t in stride(from: steps, through: floor, by: -1) {
@@ -195,12 +198,13 @@ public struct ProgressiveCoder: Sendable {
             var complete = true
             for j in shapes.indices {
                 guard let delta = flag == 1 ? 0 : reader.readSignedExpGolomb() else { complete = false; break }
-                let (k, overflow) = previousK[j].addingReportingOverflow(delta)
-                guard !overflow, k >= 0, k <= Self.maximumIndexBits * shapes[j].dimensions else {
+                let (level, overflow) = previousLevel[j].addingReportingOverflow(delta)
+                guard !overflow, level >= 0, level < BudgetLevel.bits.count,
+                      BudgetLevel.bits[level] <= Self.maximumIndexBits * shapes[j].dimensions else {
                     throw ProgressiveError.damaged(step: t)
                 }
-                previousK[j] = k
-                let (n, b) = layout(k: k, dims: shapes[j].dimensions)
+                previousLevel[j] = level
+                let (n, b) = layout(k: BudgetLevel.bits[level], dims: shapes[j].dimensions)
                 guard b <= Self.maximumIndexBits, n <= shapes[j].dimensions else { throw ProgressiveError.damaged(step: t) }
                 var indices: [Int] = []
                 for _ in 0..<n {
