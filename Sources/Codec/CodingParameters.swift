@@ -68,7 +68,7 @@ public struct CodingParameters: Equatable, Sendable {
         case direct = 2
 
         /// The form of a header's parameter fields.
-        init(fields: [UInt8: Double]) {
+        public init(fields: [UInt8: Double]) {
             guard fields[HeaderKey.chunkBits.rawValue] != nil else { self = .lossless; return }
             self = fields[HeaderKey.losslessAfter.rawValue] == 1 ? .direct : .progressive
         }

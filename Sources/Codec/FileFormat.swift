@@ -234,7 +234,9 @@ public enum DDPMFile {
         let namesStored = flags & (1 << 3) != 0, uniform = flags & (1 << 4) != 0, seedStored = flags & (1 << 7) != 0
         guard let form = CodingParameters.Form(rawValue: (flags >> 5) & 3) else { throw .malformed("unknown coding form \((flags >> 5) & 3)") }
         let model = try r.raw(DDPMHeader.digestLength)
-        let count = try r.varint(limit: length * 8)
+        // One geometry for all: the count is bounded by the entries a decoder will hold before
+        // DecodeLimits judges them (2^21, ~100 MB); else every image's geometry takes 3 bytes or more.
+        let count = try r.varint(limit: uniform ? 1 << 21 : length)
         guard count >= 1 else { throw .malformed("the header lists no images") }
         func geometry() throws(FormatError) -> (Int, Int, Int) {
             let w = try r.varint(limit: 1 << 16), h = try r.varint(limit: 1 << 16), c = Int(try r.u8())

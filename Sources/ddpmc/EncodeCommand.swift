@@ -88,6 +88,7 @@ struct EncodeCommand: ParsableCommand {
                 "payload_net_bits_per_dim": (report.payloadBits - report.initialBits) / Double(report.dimensions),
                 "coder_overhead_bits": report.payloadBits - report.initialBits - report.idealBits,
                 "model": codec.modelName, "steps": k, "route": routed.route.rawValue,
+                "container_bytes": try DDPMFile.firstPayloadOffset(routed.bytes),
             ]
             if let d = routed.direct { summary["direct_route_bytes"] = d.bytes.count }
             if json { try printJSON(summary) } else {
@@ -112,7 +113,8 @@ struct EncodeCommand: ParsableCommand {
             "net_bits_per_dim": Double(d.bytes.count * 8) / dims,
             "progressive_bits_per_dim": streamBits / dims, "theoretical_progressive_bits_per_dim": theoretical / dims,
             "decoder_step_bits_per_dim": Double(d.losslessBytes * 8) / dims, "header_bytes": d.headerBytes,
-            "seconds": d.seconds, "model": model,
+            "container_bytes": d.bytes.count - d.progressiveBytes - d.losslessBytes,
+            "steps": d.records.count, "seconds": d.seconds, "model": model,
         ]
         if let b = routed.bitsBack { summary["bits_back_route_bytes"] = b.fileBytes }
         if json { try printJSON(summary); return }

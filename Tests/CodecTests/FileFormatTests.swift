@@ -3,12 +3,18 @@ import ImageIO
 import XCTest
 
 final class FileFormatTests: XCTestCase {
+    /// A header as a file gives it back: no model name, patch size or timesteps (the model's
+    /// identity pins them), every parameter of the form (the defaults filled in).
     func sampleHeader() -> DDPMHeader {
-        DDPMHeader(modelDigest: Checksums.sha256(Array("model".utf8)), modelName: "fmnist28", sourceKind: .idx(gzipped: true),
+        DDPMHeader(modelDigest: Checksums.sha256(Array("model".utf8)), modelName: "", sourceKind: .folder,
                    images: [ImageEntry(name: "a[0]", width: 28, height: 28, channels: 1),
                             ImageEntry(name: "ü.png", width: 5, height: 1, channels: 3)],
-                   patchHeight: 28, patchWidth: 28, steps: 1000, trainTimesteps: 1000,
-                   parameters: [1: 6, 2: 0.125, 7: -3], seed: 0xDEAD_BEEF, pixelDigest: Checksums.sha256([1, 2, 3]))
+                   patchHeight: 0, patchWidth: 0, steps: 1000, trainTimesteps: 0,
+                   parameters: withDefaults([1: 6, 2: 0.125, 7: -3]), seed: 0xDEAD_BEEF, pixelDigest: Checksums.sha256([1, 2, 3]))
+    }
+
+    func withDefaults(_ fields: [UInt8: Double]) -> [UInt8: Double] {
+        CodingParameters.defaultFields(CodingParameters.Form(fields: fields)).merging(fields) { $1 }
     }
 
     func testSHA256KnownAnswer() {
@@ -31,7 +37,7 @@ final class FileFormatTests: XCTestCase {
     /// Parameters keep their exact values whichever way they are stored (varint or f64).
     func testParametersAndLargeNumbersRoundTrip() throws {
         var header = sampleHeader()
-        header.parameters = [1: 0, 2: 49_748.375, 3: -3, 4: 0x1p60, 5: 0x1p53 - 1, 6: 1e-300, 8: 127, 9: 128, 10: .infinity]
+        header.parameters = withDefaults([1: 0, 2: 49_748.375, 3: -3, 4: 0x1p60, 5: 0x1p53 - 1, 6: 1e-300, 8: 127, 9: 128, 10: .infinity])
         header.seed = .max
         header.steps = 1 << 20
         header.images = [ImageEntry(name: String(repeating: "é", count: 300), width: 65_536, height: 1, channels: 3)]
@@ -39,34 +45,50 @@ final class FileFormatTests: XCTestCase {
         XCTAssertEqual(h, header)
     }
 
-    /// One small image: the whole container before its section stays small (v1 spent ~190 bytes,
-    /// 2 bits per sub-pixel of a 28×28 image); an archive of many names is zstd-packed.
+    /// One small image: the whole container before its payload stays small (v1 spent ~190 bytes,
+    /// 2 bits per sub-pixel of a 28×28 image; v3 ~100): the defaults of each form are not stored,
+    /// nor a PNG's name, the model's name, patch size or timesteps. Names of a folder are stored
+    /// and zstd-packed when many; a data set's images of one geometry store it once.
     func testHeadersAreCompact() throws {
-        let one = DDPMHeader(modelDigest: Checksums.sha256(Array("w".utf8)), modelName: "fmnist28", sourceKind: .png,
-                             images: [ImageEntry(name: "boot.png", width: 28, height: 28, channels: 1)],
-                             patchHeight: 28, patchWidth: 28, steps: 100, trainTimesteps: 1000,
-                             parameters: [1: 4, 2: 8, 3: 32, 4: 1, 5: 9_123.456, 6: 0, 10: 12, 11: 0, 12: 5],
-                             seed: 0x4444_504D_4300_0001, pixelDigest: Checksums.sha256([9]))
-        let bytes = DDPMFile.encode(header: one, sections: [Section(kind: .progressive, payload: [1, 2, 3])])
-        let headerBytes = try DDPMFile.headerLength(bytes)
-        XCTAssertLessThanOrEqual(headerBytes, 92, "header \(headerBytes) bytes")
-        XCTAssertEqual(bytes.count, headerBytes + DDPMFile.sectionHeaderLength + 3)
-        XCTAssertEqual(try DDPMFile.decode(bytes).header, one)
+        for form in [CodingParameters.Form.lossless, .progressive, .direct] {
+            var fields = CodingParameters.defaultFields(form)
+            if form == .lossless { fields[5] = 9_124 }   // the initial bits, whole
+            let one = DDPMHeader(modelDigest: Checksums.sha256(Array("w".utf8)), modelName: "fmnist28", sourceKind: .png,
+                                 images: [ImageEntry(name: "boot.png", width: 28, height: 28, channels: 1)],
+                                 patchHeight: 28, patchWidth: 28, steps: 100, trainTimesteps: 1000,
+                                 parameters: fields, seed: CodingParameters.defaultSeed, pixelDigest: Checksums.sha256([9]))
+            let bytes = DDPMFile.encode(header: one, sections: [Section(kind: .progressive, payload: [1, 2, 3])])
+            let payloadStart = try DDPMFile.firstPayloadOffset(bytes)
+            XCTAssertLessThanOrEqual(payloadStart, form == .lossless ? 39 : 36, "\(form): \(payloadStart) bytes before the payload")
+            XCTAssertEqual(bytes.count, payloadStart + 3)
+            XCTAssertEqual(payloadStart, try DDPMFile.headerLength(bytes) + DDPMFile.sectionHeaderLength(payload: 3))
+            var expected = one
+            expected.modelName = ""; expected.patchHeight = 0; expected.patchWidth = 0; expected.trainTimesteps = 0
+            expected.images[0].name = "image"
+            XCTAssertEqual(try DDPMFile.decode(bytes).header, expected)
+        }
 
-        var archive = one
-        archive.images = (0..<1000).map { ImageEntry(name: "t10k-images-idx3-ubyte[\($0)]", width: 28, height: 28, channels: 1) }
+        var archive = sampleHeader()
+        archive.images = (0..<1000).map { ImageEntry(name: "t10k-images-idx3-ubyte[\($0)].png", width: 28, height: 28, channels: 1) }
         let packed = DDPMFile.encode(header: archive, sections: [])
-        XCTAssertEqual(packed[DDPMFile.magic.count + 2 + 2], 1, "zstd packing for a long list of names")
+        XCTAssertEqual(packed[DDPMFile.magic.count + 1 + 2], 1, "zstd packing for a long list of names")
         XCTAssertLessThan(packed.count, 1000 * 8, "well under the ~30 bytes per name unpacked")
         XCTAssertEqual(try DDPMFile.decode(packed).header, archive)
+
+        var dataSet = archive
+        dataSet.sourceKind = .idx(gzipped: true)
+        let unnamed = DDPMFile.encode(header: dataSet, sections: [])
+        XCTAssertLessThan(unnamed.count, 64, "one geometry and no names for 1000 images of a data set")
+        dataSet.images = (0..<1000).map { ImageEntry(name: String(format: "image%05d", $0), width: 28, height: 28, channels: 1) }
+        XCTAssertEqual(try DDPMFile.decode(unnamed).header, dataSet)
     }
 
     func testDamageIsReportedNeverACrash() throws {
         let bytes = DDPMFile.encode(header: sampleHeader(), sections: [Section(kind: .bitsBack, payload: [UInt8](repeating: 7, count: 64))])
         XCTAssertThrowsError(try DDPMFile.decode(Array("PNG".utf8))) { XCTAssertEqual($0 as? FormatError, .notDDPM) }
-        var v = bytes; v[6] = 9
+        var v = bytes; v[DDPMFile.magic.count] = 9
         XCTAssertThrowsError(try DDPMFile.decode(v)) { XCTAssertEqual($0 as? FormatError, .unsupportedVersion(9)) }
-        v[6] = 1  // the first format (fixed-width header, full digests) is not read any more
+        v[DDPMFile.magic.count] = 1
         XCTAssertThrowsError(try DDPMFile.decode(v)) { XCTAssertEqual($0 as? FormatError, .unsupportedVersion(1)) }
         // Every truncation either throws (header damaged) or reports the damaged section.
         for cut in 0..<bytes.count {

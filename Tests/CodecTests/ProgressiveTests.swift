@@ -97,7 +97,7 @@ final class ProgressiveTests: XCTestCase {
         }
 
         // Cuts inside the container header: a typed error, no crash.
-        let headerEnd = r.headerBytes - DDPMFile.sectionHeaderLength
+        let headerEnd = try DDPMFile.headerLength(r.bytes)
         for cut in [0, 1, 5, 6, 8, 11, 12, headerEnd / 2, headerEnd - 1, headerEnd, headerEnd + 1, r.headerBytes - 1, r.headerBytes] {
             XCTAssertThrowsError(try codec.decode(Array(bytes.prefix(cut))), "cut at \(cut)", file: file, line: line) { error in
                 XCTAssertTrue(Self.isTyped(error), "cut at \(cut): \(type(of: error)) \(error)", file: file, line: line)
@@ -205,7 +205,7 @@ final class ProgressiveTests: XCTestCase {
         let r = try codec.encode(images, kind: .folder, parameters: p)
         XCTAssertEqual(r.records.map(\.step), Array((tStar...steps).reversed()), file: file, line: line)
         XCTAssertGreaterThan(r.losslessBytes, 0, file: file, line: line)
-        XCTAssertEqual(r.bytes.count, r.headerBytes + r.progressiveBytes + DDPMFile.sectionHeaderLength + r.losslessBytes,
+        XCTAssertEqual(r.bytes.count, r.headerBytes + r.progressiveBytes + DDPMFile.sectionHeaderLength(payload: r.losslessBytes) + r.losslessBytes,
                        file: file, line: line)
 
         let exact = try codec.decode(r.bytes)
@@ -224,7 +224,7 @@ final class ProgressiveTests: XCTestCase {
         let streamEnd = r.headerBytes + r.progressiveBytes
         var damaged = r.bytes
         damaged[damaged.count - 1] ^= 0x20
-        for (what, b) in [("half the lossless section", Array(r.bytes.prefix(streamEnd + DDPMFile.sectionHeaderLength + r.losslessBytes / 2))),
+        for (what, b) in [("half the lossless section", Array(r.bytes.prefix(streamEnd + DDPMFile.sectionHeaderLength(payload: r.losslessBytes) + r.losslessBytes / 2))),
                           ("a damaged lossless section", damaged)] {
             let d = try codec.decode(b)
             XCTAssertFalse(d.exact, what, file: file, line: line)
@@ -428,7 +428,7 @@ final class ProgressiveTests: XCTestCase {
         let codec = try ProgressiveCodec(model: try fixtureModel("opt-uneven-heads"))
         let image = try randomImage("s.png", width: 8, height: 8, channels: 1, seed: 52)
         let r = try codec.encode([image], kind: .png, parameters: Self.parameters(steps: 3))
-        let headerEnd = r.headerBytes - DDPMFile.sectionHeaderLength
+        let headerEnd = try DDPMFile.headerLength(r.bytes)
         XCTAssertThrowsError(try codec.decode(Array(r.bytes.prefix(headerEnd)))) { error in
             XCTAssertFalse("\(error)".contains("lossless"), "misleading message: \(error)")
         }
