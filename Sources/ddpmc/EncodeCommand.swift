@@ -30,6 +30,8 @@ struct EncodeCommand: ParsableCommand {
     @Flag(help: "replace OUTPUT if it exists") var force = false
     @Option(help: "lossless route: automatic (small inputs are coded both ways and the smaller file kept), bits-back, or direct (no initial bits)")
     var route: LosslessRoute = .automatic
+    @Option(parsing: .unconditional, help: "bits-back route: patches sent first by the direct route, whose bits the chain pops instead of initial bits (default: the encoder decides; 0: none)")
+    var bootstrap: Int?
 
     func validate() throws {
         typealias L = CodingParameters.Limits
@@ -41,6 +43,8 @@ struct EncodeCommand: ParsableCommand {
         if !L.gridBits.contains(gridBits) { throw ValidationError("--grid-bits must be in \(L.gridBits)") }
         if !L.groupSize.contains(group) { throw ValidationError("--group must be in \(L.groupSize)") }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        if let bootstrap, !L.bootstrap.contains(bootstrap) { throw ValidationError("--bootstrap must be in \(L.bootstrap)") }
+        if progressive, bootstrap != nil { throw ValidationError("--bootstrap applies to lossless files (the bits-back route)") }
     }
 
     /// The flags as coding parameters (the library fills in the rest).
@@ -50,6 +54,7 @@ struct EncodeCommand: ParsableCommand {
         p.spacing = spacing ?? p.spacing
         p.gridBits = gridBits; p.groupSize = group
         p.losslessAfter = losslessAfter; p.chunkBits = chunkBits; p.slackBits = slackBits
+        if !progressive { p.bootstrap = bootstrap }
         return p
     }
 
@@ -88,14 +93,17 @@ struct EncodeCommand: ParsableCommand {
                 "payload_net_bits_per_dim": (report.payloadBits - report.initialBits) / Double(report.dimensions),
                 "coder_overhead_bits": report.payloadBits - report.initialBits - report.idealBits,
                 "model": codec.modelName, "steps": k, "route": routed.route.rawValue,
-                "container_bytes": try DDPMFile.firstPayloadOffset(routed.bytes),
+                "container_bytes": report.containerBytes, "bootstrap_patches": report.bootstrapPatches,
+                "bootstrap_bits": report.bootstrapBits,
             ]
             if let d = routed.direct { summary["direct_route_bytes"] = d.bytes.count }
             if json { try printJSON(summary) } else {
                 let other = routed.direct.map { String(format: "; the direct route would take %d bytes", $0.bytes.count) } ?? ""
-                note(String(format: "%@: %d image(s), %d bytes, %.4f bits/dim (%.4f without %.0f initial bits); bits-back route, "
+                let boot = report.bootstrapPatches > 0
+                    ? String(format: ", the first %d patch(es) direct (%.0f bits under the chain)", report.bootstrapPatches, report.bootstrapBits) : ""
+                note(String(format: "%@: %d image(s), %d bytes, %.4f bits/dim (%.4f without %.0f initial bits); bits-back route%@, "
                             + "model %@, %d steps; network %.1fs, coder %.1fs%@", output, report.images, report.fileBytes,
-                            report.bitsPerDim, report.netBitsPerDim, report.initialBits, codec.modelName, k,
+                            report.bitsPerDim, report.netBitsPerDim, report.initialBits, boot, codec.modelName, k,
                             report.networkSeconds, report.codingSeconds, other))
             }
         } catch let e as CLIError { throw e } catch { throw CLIError(describe(error)) }

@@ -15,6 +15,12 @@ public struct LosslessReport: Sendable {
     public var payloadBits: Double
     public var networkSeconds: Double
     public var codingSeconds: Double
+    /// Patches sent first by the direct route (Bootstrap), and their bits, which the chain popped
+    /// instead of borrowing initial bits.
+    public var bootstrapPatches = 0
+    public var bootstrapBits = 0.0
+    /// Bytes of the file besides the bits-back payload.
+    public var containerBytes = 0
 
     public var bitsPerDim: Double { Double(fileBytes * 8) / Double(dimensions) }
     public var netBitsPerDim: Double { (Double(fileBytes * 8) - initialBits) / Double(dimensions) }
@@ -92,17 +98,29 @@ public struct LosslessCodec: Sendable {
         try checkImages(images)
         var p = try resolved(parameters)
         p.mode = .lossless
-        let tail = try LosslessTail(model: model, parameters: p)
+        var tail = try LosslessTail(model: model, parameters: p)
         let all = items(images)
+        let m = min(try p.bootstrap ?? Bootstrap.count(all, model: model, file: p), all.count - 1)
+        let direct = Array(all[..<max(m, 0)]), chained = Array(all[max(m, 0)...])
+        tail.bootstrapped = !direct.isEmpty
         var stats = ChainStatistics()
-        let total = tail.work(patches: all.count, top: nil)
-        let (payload, initialBits) = try tail.encode(all, statistics: &stats) { progress($0, total) }
+        let steps = p.chainLength(trainTimesteps: model.schedule.count)
+        let total = tail.work(patches: chained.count, top: nil) + (direct.isEmpty ? 0 : steps)
+        let seed = direct.isEmpty ? [] : try Bootstrap(model: model, file: p, dimensions: direct.reduce(0) { $0 + $1.pixels.count })
+            .encode(direct) { progress($0, total) }
+        p.bootstrap = direct.count
+        p.bootstrapBytes = seed.count
+        let done = direct.isEmpty ? 0 : steps
+        let (payload, initialBits) = try tail.encode(chained, initialData: seed, statistics: &stats) { progress(done + $0, total) }
         let header = header(images, kind: kind, parameters: p, initialBits: initialBits)
         let bytes = DDPMFile.encode(header: header, sections: [Section(kind: .bitsBack, payload: payload)])
-        let report = LosslessReport(fileBytes: bytes.count, dimensions: header.dimensions, images: images.count,
+        var report = LosslessReport(fileBytes: bytes.count, dimensions: header.dimensions, images: images.count,
                                     initialBits: initialBits, idealBits: stats.idealBits,
                                     payloadBits: Double(payload.count * 8),
                                     networkSeconds: stats.networkSeconds, codingSeconds: stats.codingSeconds)
+        report.bootstrapPatches = direct.count
+        report.bootstrapBits = Double(seed.count * 8)
+        report.containerBytes = bytes.count - payload.count
         return (bytes, report)
     }
 
@@ -115,12 +133,18 @@ public struct LosslessCodec: Sendable {
         guard p.mode == .lossless, let section = sections.first(where: { $0.kind == .bitsBack }) else {
             throw FormatError.malformed("no lossless (bits-back) section")
         }
-        let tail = try LosslessTail(model: model, parameters: p)
+        var tail = try LosslessTail(model: model, parameters: p)
+        tail.bootstrapped = (p.bootstrap ?? 0) > 0
         let shapes = Patches.shapes(header.images, model: model)
         var stats = ChainStatistics()
-        let total = tail.work(patches: shapes.count, top: nil)
-        let decoded = try tail.decode(shapes: shapes, payload: section.payload, statistics: &stats) { progress($0, total) }
-        let images = try Patches.images(decoded, entries: header.images, model: model)
+        let m = p.bootstrap ?? 0
+        guard m < shapes.count else { throw FormatError.malformed("the bootstrap claims \(m) of \(shapes.count) patches") }
+        let total = tail.work(patches: shapes.count - m, top: nil)
+        let (chained, seed) = try tail.decode(shapes: Array(shapes[m...]), payload: section.payload, initialDataBytes: p.bootstrapBytes,
+                                              statistics: &stats) { progress($0, total) }
+        let direct = m == 0 ? [] : try Bootstrap(model: model, file: p, dimensions: shapes[..<m].reduce(0) { $0 + $1.dimensions })
+            .decode(shapes: Array(shapes[..<m]), payload: seed)
+        let images = try Patches.images(direct + chained, entries: header.images, model: model)
         try Self.verify(images, header: header)
         return (images, header.sourceKind, header)
     }

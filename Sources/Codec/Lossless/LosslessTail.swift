@@ -10,6 +10,12 @@ struct LosslessTail {
     let chain: BitsBackChain
     let groupSize: Int
     let seed: UInt64
+    /// The chain starts on a bootstrap's bits (CodingParameters.groupRanges).
+    var bootstrapped = false
+
+    func groups(_ count: Int) -> [Range<Int>] {
+        CodingParameters.groupRanges(count: count, maximum: groupSize, bootstrapped: bootstrapped)
+    }
 
     /// The chain of `parameters` over `model` (its bits-back fields).
     init(model: DiffusionModel, parameters p: CodingParameters) throws {
@@ -26,16 +32,20 @@ struct LosslessTail {
 
     /// Network calls (one per step and group) for `count` patches.
     func work(patches count: Int, top: Int?) -> Int {
-        CodingParameters.groupRanges(count: count, maximum: groupSize).count * stepsPerGroup(top: top)
+        groups(count).count * stepsPerGroup(top: top)
     }
 
     /// Codes the patches onto a new stack; `topValues` are the x_T* of every patch when the chain
     /// starts at step `top`. Returns the stack's bytes and its initial bits.
-    func encode(_ items: [ChainItem], top: Int? = nil, topValues: [[Double]] = [], statistics: inout ChainStatistics,
+    /// `initialData` (a bootstrap's bits) goes on the stack first, so that the chain pops it before
+    /// it borrows initial bits.
+    func encode(_ items: [ChainItem], top: Int? = nil, topValues: [[Double]] = [], initialData: [UInt8] = [],
+                statistics: inout ChainStatistics,
                 progress: (_ done: Int) -> Void) throws -> (payload: [UInt8], initialBits: Double) {
         var stack = RANSStack(seed: seed)
+        try stack.pushBytes(initialData)
         let steps = stepsPerGroup(top: top)
-        for (g, range) in CodingParameters.groupRanges(count: items.count, maximum: groupSize).enumerated() {
+        for (g, range) in groups(items.count).enumerated() {
             let chainTop = top.map { ChainTop(step: $0, values: Array(topValues[range])) }
             try chain.encode(Array(items[range]), top: chainTop, onto: &stack, statistics: &statistics) {
                 progress(g * steps + $0)
@@ -47,19 +57,27 @@ struct LosslessTail {
     /// The patches' pixels back from a payload, checking that the stream ends where it should.
     func decode(shapes: [ChainShape], payload: [UInt8], top: Int? = nil, topValues: [[Double]] = [],
                 statistics: inout ChainStatistics, progress: (_ done: Int) -> Void) throws -> [[UInt8]] {
+        try decode(shapes: shapes, payload: payload, top: top, topValues: topValues, initialDataBytes: 0,
+                   statistics: &statistics, progress: progress).pixels
+    }
+
+    /// The same, also giving back the `initialDataBytes` bytes the encoder put under the chain.
+    func decode(shapes: [ChainShape], payload: [UInt8], top: Int? = nil, topValues: [[Double]] = [], initialDataBytes: Int,
+                statistics: inout ChainStatistics, progress: (_ done: Int) -> Void) throws -> (pixels: [[UInt8]], initialData: [UInt8]) {
         var stack = try RANSStack(serializedBytes: payload, seed: seed)
         let steps = stepsPerGroup(top: top)
         var decoded = [[UInt8]](repeating: [], count: shapes.count)
-        for (n, range) in CodingParameters.groupRanges(count: shapes.count, maximum: groupSize).reversed().enumerated() {
+        for (n, range) in groups(shapes.count).reversed().enumerated() {
             let chainTop = top.map { ChainTop(step: $0, values: Array(topValues[range])) }
             let pixels = try chain.decode(shapes: Array(shapes[range]), top: chainTop, from: &stack, statistics: &statistics) {
                 progress(n * steps + $0)
             }
             for (j, px) in pixels.enumerated() { decoded[range.lowerBound + j] = px }
         }
+        let data = try stack.popBytes(initialDataBytes)
         guard stack.borrowedWordCount == 0, stack.holdsOnlyInitialBits else {
             throw LosslessError.decodeMismatch("the bit stream did not end where it should (damaged file?)")
         }
-        return decoded
+        return (decoded, data)
     }
 }

@@ -1,0 +1,112 @@
+import Diffusion
+import EntropyCoding
+
+/// Bootstrapped bits-back (docs/DESIGN.md §4): the first patches of a lossless file go by the
+/// direct route (reverse channel coding down to x_1, x_0 under the decoder), and those bits become
+/// the initial message that the bits-back chain of the other patches pops from. The chain's
+/// first pops then draw information instead of the junk initial bits a fresh stack lends, and the
+/// decoder, having undone the chain, finds the direct route's bits where the encoder put them.
+///
+/// The payload of the direct part: varint(stream bytes), the progressive stream, then the stack
+/// of its decoder step (T* = 1: pixels under P_0(v | x_1), no pops).
+struct Bootstrap {
+    let model: DiffusionModel
+    /// The direct route's parameters: the file's chain (steps, spacing, seed, clipping) with the
+    /// direct chunk budget for these patches.
+    let parameters: CodingParameters
+
+    init(model: DiffusionModel, file p: CodingParameters, dimensions: Int) {
+        self.model = model
+        var d = CodingParameters.direct()
+        d.steps = p.chainLength(trainTimesteps: model.schedule.count)
+        d.spacing = p.spacing
+        d.seed = p.seed
+        d.clipDenoised = p.clipDenoised
+        d.chunkBits = CodingParameters.directChunkBits(dimensions: dimensions)
+        d.gridBits = p.gridBits
+        d.windowSigmas = p.windowSigmas
+        d.groupSize = p.groupSize
+        parameters = d
+    }
+
+    private func coder() throws -> (ProgressiveCoder, LosslessTail) {
+        let process = try model.reverseProcess(steps: parameters.chainLength(trainTimesteps: model.schedule.count),
+                                               spacing: parameters.spacing, clipDenoised: parameters.clipDenoised)
+        var coder = ProgressiveCoder(network: PatchNetwork(model: model, process: process), seed: parameters.seed,
+                                     chunkBits: parameters.chunkBits, slackBits: parameters.slackBits, lastStep: 1)
+        coder.choice = .likeliest
+        return (coder, try LosslessTail(model: model, parameters: parameters))
+    }
+
+    func encode(_ items: [ChainItem], progress: (_ done: Int) -> Void = { _ in }) throws -> [UInt8] {
+        let (coder, tail) = try coder()
+        var steps = 0
+        let (stream, final) = try coder.encode(items) { _ in steps += 1; progress(steps) }
+        var stats = ChainStatistics()
+        let (decoderStep, _) = try tail.encode(items, top: 1, topValues: final.values, statistics: &stats) { _ in }
+        var out = ByteWriter()
+        out.varint(stream.count)
+        out.raw(stream)
+        out.raw(decoderStep)
+        return out.bytes
+    }
+
+    func decode(shapes: [ChainShape], payload: [UInt8]) throws -> [[UInt8]] {
+        var r = ByteReader(payload)
+        let streamBytes = try r.varint(limit: payload.count)
+        let stream = try r.raw(streamBytes)
+        let decoderStep = try r.raw(r.remaining)
+        let (coder, tail) = try coder()
+        var reader = BitReader(bytes: stream)
+        guard let state = try coder.decode(shapes: shapes, from: &reader, observe: { _ in }), state.step == 1 else {
+            throw LosslessError.decodeMismatch("the bootstrap's stream ended early (damaged file?)")
+        }
+        var stats = ChainStatistics()
+        return try tail.decode(shapes: shapes, payload: decoderStep, top: 1, topValues: state.values, statistics: &stats) { _ in }
+    }
+
+    /// How many of `items` go direct: about as many as carry the chain's initial bits, estimated
+    /// from the first patch alone (its initial bits by bits-back, its bits by the direct route).
+    /// Beyond that point a patch costs more direct than in the chain; below it, the chain would
+    /// pop junk. Deterministic: the same items give the same count.
+    static func count(_ items: [ChainItem], model: DiffusionModel, file p: CodingParameters) throws -> Int {
+        guard items.count > 1, let first = items.first else { return 0 }
+        var stats = ChainStatistics()
+        let (_, initialBits) = try LosslessTail(model: model, parameters: p).encode([first], statistics: &stats) { _ in }
+        let direct = Bootstrap(model: model, file: p, dimensions: first.pixels.count)
+        let bits = Double(try direct.encode([first]).count * 8)
+        guard bits > 0, initialBits > 0 else { return 0 }
+        return min(items.count - 1, max(1, Int((initialBits / bits).rounded(.up))))
+    }
+}
+
+extension RANSStack {
+    /// Pushes bytes as uniform 16-bit symbols (a last odd byte as one symbol of 8 bits).
+    mutating func pushBytes(_ bytes: [UInt8]) throws {
+        var i = 0
+        while i + 1 < bytes.count {
+            try push(start: UInt32(bytes[i]) | UInt32(bytes[i + 1]) << 8, frequency: 1, precision: 16)
+            i += 2
+        }
+        if i < bytes.count { try push(start: UInt32(bytes[i]), frequency: 1, precision: 8) }
+    }
+
+    /// Pops `count` bytes pushed by `pushBytes`.
+    mutating func popBytes(_ count: Int) throws -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: count)
+        if count % 2 == 1 {
+            let v = peek(precision: 8)
+            try commitPop(start: v, frequency: 1, precision: 8)
+            out[count - 1] = UInt8(v)
+        }
+        var i = count - count % 2
+        while i >= 2 {
+            let v = peek(precision: 16)
+            try commitPop(start: v, frequency: 1, precision: 16)
+            out[i - 2] = UInt8(v & 0xFF)
+            out[i - 1] = UInt8(v >> 8)
+            i -= 2
+        }
+        return out
+    }
+}
