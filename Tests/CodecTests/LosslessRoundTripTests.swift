@@ -24,12 +24,14 @@ func randomImage(_ name: String, width: Int, height: Int, channels: Int, seed: U
 /// Bit-exact round trips through the bits-back chain on the fixture models, with few steps so
 /// the tests stay fast; the chain logic is the same for every step count.
 final class LosslessRoundTripTests: XCTestCase {
-    func roundTrip(_ images: [NamedImage], model: String, steps: Int = 4, group: Int = 32,
+    /// `bootstrap` 0 by default: the chain alone, whose initial bits these tests measure.
+    func roundTrip(_ images: [NamedImage], model: String, steps: Int = 4, group: Int = 32, bootstrap: Int? = 0,
                    file: StaticString = #filePath, line: UInt = #line) throws -> LosslessReport {
         let codec = try LosslessCodec(model: try fixtureModel(model))
         var p = CodingParameters()
         p.steps = steps
         p.groupSize = group
+        p.bootstrap = bootstrap
         let (bytes, report) = try codec.encode(images, kind: .folder, parameters: p)
         let (decoded, kind, _) = try codec.decode(bytes)
         XCTAssertEqual(kind, .folder, file: file, line: line)
@@ -66,7 +68,7 @@ final class LosslessRoundTripTests: XCTestCase {
     }
 
     /// The spacing is in the header: both spacings round-trip, the decoder follows the header, a
-    /// file without the field (written before it existed) decodes with even spacing, and an
+    /// header without the field means the form's default (quadratic for a lossless file), and an
     /// unknown code is a clear error.
     func testTimestepSpacingTravelsInTheHeader() throws {
         let image = try randomImage("s", width: 28, height: 28, channels: 1, seed: 21)
@@ -75,7 +77,7 @@ final class LosslessRoundTripTests: XCTestCase {
         for spacing in TimestepSpacing.allCases {
             var p = CodingParameters()
             p.steps = 6; p.spacing = spacing
-            let (bytes, _) = try codec.encode([image], kind: .png, parameters: p)
+            let (bytes, _) = try codec.encode([image], kind: .folder, parameters: p)
             let (decoded, _, header) = try codec.decode(bytes)
             XCTAssertEqual(decoded, [image], "\(spacing)")
             XCTAssertEqual(header.parameters[CodingParameters.HeaderKey.spacing.rawValue], Double(spacing.code))
@@ -89,8 +91,9 @@ final class LosslessRoundTripTests: XCTestCase {
             header.parameters[CodingParameters.HeaderKey.spacing.rawValue] = spacingCode
             return DDPMFile.encode(header: header, sections: sections)
         }
-        let legacy = try rewritten(try XCTUnwrap(files[.even]), spacingCode: nil)
-        XCTAssertEqual(try codec.decode(legacy).images, [image], "no field: even spacing")
+        let defaulted = try rewritten(try XCTUnwrap(files[.quadratic]), spacingCode: nil)
+        XCTAssertEqual(try codec.decode(defaulted).images, [image], "no field: the lossless default")
+        XCTAssertThrowsError(try codec.decode(try rewritten(try XCTUnwrap(files[.even]), spacingCode: nil)))
         // The quadratic stream read as even is another chain: it must not decode to the image.
         XCTAssertThrowsError(try codec.decode(try rewritten(try XCTUnwrap(files[.quadratic]), spacingCode: 0)))
         XCTAssertThrowsError(try codec.decode(try rewritten(try XCTUnwrap(files[.quadratic]), spacingCode: 7))) { error in

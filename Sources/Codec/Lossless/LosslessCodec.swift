@@ -100,14 +100,28 @@ public struct LosslessCodec: Sendable {
         p.mode = .lossless
         var tail = try LosslessTail(model: model, parameters: p)
         let all = items(images)
-        let m = min(try p.bootstrap ?? Bootstrap.count(all, model: model, file: p), all.count - 1)
-        let direct = Array(all[..<max(m, 0)]), chained = Array(all[max(m, 0)...])
+        let steps = p.chainLength(trainTimesteps: model.schedule.count)
+        // The bootstrap's patches and bits. The automatic choice drops it for images whose steps
+        // no chunk layout can carry (far from the model): bits-back codes anything.
+        var direct: [ChainItem] = [], seed: [UInt8] = []
+        func bootstrap(_ m: Int) throws {
+            direct = Array(all[..<m])
+            seed = m == 0 ? [] : try Bootstrap(model: model, file: p, dimensions: direct.reduce(0) { $0 + $1.pixels.count })
+                .encode(direct) { progress($0, steps + tail.work(patches: all.count - m, top: nil)) }
+        }
+        if let m = p.bootstrap {
+            try bootstrap(min(m, all.count - 1))
+        } else {
+            do {
+                try bootstrap(try Bootstrap.count(all, model: model, file: p))
+            } catch ProgressiveError.chunkTooLarge {
+                try bootstrap(0)
+            }
+        }
+        let chained = Array(all[direct.count...])
         tail.bootstrapped = !direct.isEmpty
         var stats = ChainStatistics()
-        let steps = p.chainLength(trainTimesteps: model.schedule.count)
         let total = tail.work(patches: chained.count, top: nil) + (direct.isEmpty ? 0 : steps)
-        let seed = direct.isEmpty ? [] : try Bootstrap(model: model, file: p, dimensions: direct.reduce(0) { $0 + $1.pixels.count })
-            .encode(direct) { progress($0, total) }
         p.bootstrap = direct.count
         p.bootstrapBytes = seed.count
         let done = direct.isEmpty ? 0 : steps
