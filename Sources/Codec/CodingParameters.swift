@@ -264,7 +264,7 @@ public struct CodingParameters: Equatable, Sendable {
             clipDenoised = try required(.clipDenoised) != 0
         }
         if mode == .lossless {
-            bootstrap = Int(try value(.bootstrap) ?? 0)
+            bootstrap = try value(.bootstrap).map { Int($0) }
             bootstrapBytes = Int(try value(.bootstrapBytes) ?? 0)
         }
         do {

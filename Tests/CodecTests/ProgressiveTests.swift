@@ -307,7 +307,7 @@ final class ProgressiveTests: XCTestCase {
                 if d.exact {
                     exact += 1
                     XCTAssertEqual(cut, r.bytes.count, "only the whole file decodes exactly")
-                    XCTAssertEqual(d.images, [image])
+                    XCTAssertEqual(d.images.map(\.image), [image.image])
                 } else {
                     let reached = try XCTUnwrap(d.reachedStep)
                     XCTAssertTrue((2...3).contains(reached), "cut \(cut) reached \(reached)")
