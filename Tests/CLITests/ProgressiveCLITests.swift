@@ -209,14 +209,15 @@ final class ProgressiveCLITests: XCTestCase {
         let r = try CLI.run(["decode", encoded.path, "-o", out.path, "--model", Self.gray, "--frames", frames.path])
         XCTAssertEqual(r.status, 0, r.stderr)
         let names = try FileManager.default.contentsOfDirectory(atPath: frames.path).sorted()
-        XCTAssertEqual(names, ["g_t0001.png", "g_t0002.png", "g_t0003.png", "g_t0004.png"])
+        // A file of one PNG does not store its name (format 4): its frames are image_t….
+        XCTAssertEqual(names, ["image_t0001.png", "image_t0002.png", "image_t0003.png", "image_t0004.png"])
         for name in names {
             XCTAssertEqual(Array(try Data(contentsOf: frames.appendingPathComponent(name)).prefix(8)), Self.pngSignature, name)
         }
         // The x̂0 output is the last frame; the frames change along the chain.
-        XCTAssertEqual(try Data(contentsOf: frames.appendingPathComponent("g_t0001.png")), try Data(contentsOf: out))
-        XCTAssertNotEqual(try Data(contentsOf: frames.appendingPathComponent("g_t0004.png")),
-                          try Data(contentsOf: frames.appendingPathComponent("g_t0001.png")))
+        XCTAssertEqual(try Data(contentsOf: frames.appendingPathComponent("image_t0001.png")), try Data(contentsOf: out))
+        XCTAssertNotEqual(try Data(contentsOf: frames.appendingPathComponent("image_t0004.png")),
+                          try Data(contentsOf: frames.appendingPathComponent("image_t0001.png")))
 
         // A prefix writes the frames of the steps it holds, the same as the full file's.
         let header = try XCTUnwrap(e["header_bytes"] as? Int), size = try Data(contentsOf: encoded).count
@@ -225,7 +226,7 @@ final class ProgressiveCLITests: XCTestCase {
                                            "--bytes", "\(header + (size - header) / 2)", "--frames", partFrames.path, "--json"]))
         let t = try XCTUnwrap(p["step"] as? Int)
         let partNames = try FileManager.default.contentsOfDirectory(atPath: partFrames.path).sorted()
-        XCTAssertEqual(partNames, (t...4).map { String(format: "g_t%04d.png", $0) })
+        XCTAssertEqual(partNames, (t...4).map { String(format: "image_t%04d.png", $0) })
         for name in partNames {
             XCTAssertEqual(try Data(contentsOf: partFrames.appendingPathComponent(name)), try Data(contentsOf: frames.appendingPathComponent(name)), name)
         }
@@ -329,9 +330,9 @@ final class ProgressiveCLITests: XCTestCase {
         }
     }
 
-    /// A hostile stream behind a valid checksum: k_t deltas whose sum overflows Int. The decoder
-    /// must report damage, not trap. (Assumes the stream layout of ProgressiveCoder: per step a
-    /// flag bit, then per item a signed exp-Golomb k delta and the chunk indices.)
+    /// A hostile stream behind a valid checksum: budget-level deltas whose sum overflows Int. The
+    /// decoder must report damage, not trap. (Assumes the stream layout of ProgressiveCoder: per step
+    /// a flag bit, then per item a signed exp-Golomb level delta and the chunk indices.)
     func testAnOverflowingKDeltaIsDamageNotACrash() throws {
         let png = try writePNG("g.png", width: 8, height: 8, channels: 1)
         let encoded = tmp.appendingPathComponent("g.ddpm")
@@ -339,8 +340,11 @@ final class ProgressiveCLITests: XCTestCase {
                                            "--steps", "3", "--chunk-bits", "8", "--json"]))
         let header = try XCTUnwrap(e["header_bytes"] as? Int)
         let original = [UInt8](try Data(contentsOf: encoded))
-        // header_bytes ends after the section header: kind u8, length u32, CRC u32.
-        XCTAssertEqual(original[header - 9], 2, "the progressive section's kind")
+        // header_bytes ends after the section header: kind u8, length varint, CRC u32.
+        var lengthBytes = 1
+        while (original.count - header) >> (7 * lengthBytes) > 0 { lengthBytes += 1 }
+        let sectionStart = header - 4 - lengthBytes - 1
+        XCTAssertEqual(original[sectionStart], 2, "the progressive section's kind")
         let storedCRC = original[(header - 4)..<header].enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * UInt32($1.offset)) }
         XCTAssertEqual(storedCRC, Self.crc32(original[header...]), "the CRC helper matches the file's")
         // Step 3: flag 0, delta +1 (zigzag 2: "011"), one 1-bit index; step 2: flag 0, delta Int.max.
@@ -349,8 +353,10 @@ final class ProgressiveCLITests: XCTestCase {
         var byte: UInt8 = 0, used = 0
         for c in bits { byte = byte << 1 | (c == "1" ? 1 : 0); used += 1; if used == 8 { payload.append(byte); byte = 0; used = 0 } }
         if used > 0 { payload.append(byte << (8 - used)) }
-        var file = Array(original[0..<(header - 8)])
-        for i in 0..<4 { file.append(UInt8(truncatingIfNeeded: UInt32(payload.count) >> (8 * UInt32(i)))) }
+        var file = Array(original[0...sectionStart])
+        var n = payload.count
+        while n >= 0x80 { file.append(UInt8(n & 0x7F) | 0x80); n >>= 7 }
+        file.append(UInt8(n))
         let crc = Self.crc32(payload)
         for i in 0..<4 { file.append(UInt8(truncatingIfNeeded: crc >> (8 * UInt32(i)))) }
         file += payload
