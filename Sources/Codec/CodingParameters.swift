@@ -94,6 +94,17 @@ public struct CodingParameters: Equatable, Sendable {
         return p
     }
 
+    /// The direct route's parameters for `dimensions` sub-pixels, following a file's chain
+    /// choices (spacing, seed, clipping); the caller sets the steps.
+    public static func direct(following p: CodingParameters, dimensions: Int) -> CodingParameters {
+        var d = direct()
+        d.spacing = p.spacing
+        d.seed = p.seed
+        d.clipDenoised = p.clipDenoised
+        d.chunkBits = directChunkBits(dimensions: dimensions)
+        return d
+    }
+
     public static let directSteps = 50
     public static let directChunkBits = 16
 

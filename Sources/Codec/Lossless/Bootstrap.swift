@@ -17,12 +17,8 @@ struct Bootstrap {
 
     init(model: DiffusionModel, file p: CodingParameters, dimensions: Int) {
         self.model = model
-        var d = CodingParameters.direct()
+        var d = CodingParameters.direct(following: p, dimensions: dimensions)
         d.steps = p.chainLength(trainTimesteps: model.schedule.count)
-        d.spacing = p.spacing
-        d.seed = p.seed
-        d.clipDenoised = p.clipDenoised
-        d.chunkBits = CodingParameters.directChunkBits(dimensions: dimensions)
         d.gridBits = p.gridBits
         d.windowSigmas = p.windowSigmas
         d.groupSize = p.groupSize

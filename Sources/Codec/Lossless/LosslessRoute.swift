@@ -54,12 +54,8 @@ extension LosslessCodec {
         }
         if tryDirect {
             // The direct route's own defaults; the steps, spacing, seed and clipping asked for apply.
-            var p = CodingParameters.direct()
+            var p = CodingParameters.direct(following: parameters, dimensions: dims)
             p.steps = parameters.steps ?? CodingParameters.directSteps
-            p.spacing = parameters.spacing
-            p.seed = parameters.seed
-            p.clipDenoised = parameters.clipDenoised
-            p.chunkBits = CodingParameters.directChunkBits(dimensions: dims)
             let direct: ProgressiveEncodeResult
             do {
                 direct = try ProgressiveCodec(codec: self).encode(images, kind: kind, parameters: p) { done, total in
