@@ -71,7 +71,7 @@ let package = Package(
                     path: "Tests/EntropyCodingTests"),
         .testTarget(name: "CodecTests", dependencies: ["Codec", "ImageIO"], path: "Tests/CodecTests"),
         // End-to-end tests that run the `ddpmc` executable in subprocesses.
-        .testTarget(name: "CLITests", dependencies: ["ddpmc", "ddpmc-fuzz"], path: "Tests/CLITests"),
+        .testTarget(name: "CLITests", dependencies: ["ddpmc", "ddpmc-fuzz", "ImageIO"], path: "Tests/CLITests"),
     ],
     swiftLanguageModes: [.v5]
 )

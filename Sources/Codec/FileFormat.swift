@@ -86,7 +86,7 @@ public struct DDPMHeader: Equatable, Sendable {
 
 /// A typed payload of the file; sections are read in order.
 public struct Section: Equatable, Sendable {
-    public enum Kind: UInt8, Sendable { case bitsBack = 1, progressive = 2 }
+    public enum Kind: UInt8, Sendable { case bitsBack = 1, progressive = 2, alpha = 3 }
     public var kind: Kind
     public var payload: [UInt8]
     public init(kind: Kind, payload: [UInt8]) { self.kind = kind; self.payload = payload }
@@ -186,12 +186,26 @@ public enum DDPMFile {
         return 1 + w.bytes.count + 4
     }
 
-    /// Bytes before the first section's payload: where a progressive stream starts.
+    /// Bytes before the first section's payload.
     public static func firstPayloadOffset(_ bytes: [UInt8]) throws(FormatError) -> Int {
         var r = ByteReader(bytes, offset: try headerLength(bytes))
         _ = try r.u8()
         _ = try r.varint()
         return r.offset + 4
+    }
+
+    /// Bytes before the payload of the first section of `kind` (where a progressive stream
+    /// starts, after the alpha section if there is one); nil when the bytes end before it.
+    public static func payloadOffset(_ bytes: [UInt8], of kind: Section.Kind) throws(FormatError) -> Int? {
+        var r = ByteReader(bytes, offset: try headerLength(bytes))
+        while r.remaining > 0 {
+            guard let k = try? r.u8(), let length = try? r.varint(), r.remaining >= 4 else { return nil }
+            _ = try r.take(4)
+            if k == kind.rawValue { return r.offset }
+            guard length <= UInt64(r.remaining) else { return nil }
+            _ = try r.take(Int(length))
+        }
+        return nil
     }
 
     /// `decode`, and also the received part of a section cut short by the end of the bytes

@@ -33,6 +33,9 @@ public struct FileSummary: Sendable {
         parameters?.mode == .progressive || sections.contains { $0.kind == .progressive } || partial?.kind == .progressive
     }
 
+    /// Whether the file carries alpha planes (AlphaPlanes): then it decodes to gray+alpha or RGBA PNGs.
+    public var hasAlpha: Bool { sections.contains { $0.kind == .alpha } || partial?.kind == .alpha }
+
     /// How the file codes its images: "bits-back" (a lossless file), "direct" (reverse channel coding down to
     /// x_1 and x_0 under the decoder: a progressive file with its tail at T* = 1), "progressive + bits-back" (a
     /// tail from T* > 1), or "progressive" (lossy).
@@ -65,6 +68,7 @@ public struct FileSummary: Sendable {
             "model_identity": Checksums.hex(header.modelDigest), "steps": header.steps, "container_bytes": containerBytes,
             "mode": isProgressive ? "progressive" : "lossless", "route": route,
             "sections": sections.map { ["kind": "\($0.kind)", "bytes": $0.payload.count] }, "payload_bytes": payloadBytes,
+            "alpha": hasAlpha,
         ]
         if let p = parameters {
             o["spacing"] = p.spacing.rawValue

@@ -9,8 +9,11 @@ public struct Image: Equatable, Hashable, Sendable {
     public let channels: Int
     /// `width * height * channels` samples.
     public let pixels: [UInt8]
+    /// The opacity plane (`width * height` samples, 255 = opaque) of an image read with one, kept
+    /// apart from `pixels` because the model codes only colour; nil when the source had none.
+    public let alpha: [UInt8]?
 
-    public init(width: Int, height: Int, channels: Int, pixels: [UInt8]) throws(ImageIOError) {
+    public init(width: Int, height: Int, channels: Int, pixels: [UInt8], alpha: [UInt8]? = nil) throws(ImageIOError) {
         guard width >= 1, height >= 1 else {
             throw .invalidImage(detail: "size \(width)×\(height); both sides must be at least 1")
         }
@@ -22,10 +25,19 @@ public struct Image: Equatable, Hashable, Sendable {
                 + "\(checkedProduct([width, height, channels]).map(String.init) ?? "too many") samples, "
                 + "got \(pixels.count)")
         }
+        if let alpha, alpha.count != width * height {
+            throw .invalidImage(detail: "an alpha plane of \(alpha.count) samples for \(width)×\(height) pixels")
+        }
         self.width = width
         self.height = height
         self.channels = channels
         self.pixels = pixels
+        self.alpha = alpha
+    }
+
+    /// The same colour with `alpha` as its opacity plane (nil: none).
+    public func withAlpha(_ alpha: [UInt8]?) throws(ImageIOError) -> Image {
+        try Image(width: width, height: height, channels: channels, pixels: pixels, alpha: alpha)
     }
 }
 

@@ -7,8 +7,9 @@ public enum OutputForm {
     ///   extension when the file came from a folder: a folder of PNGs.
     /// - A name without an extension: the form the file was encoded from.
     /// - Any other extension (`.jpg`, `.webp`, ...) is refused: ddpmc writes no such format.
+    /// - `alpha`: the images have alpha planes, which only PNGs (one, or a folder) hold.
     public static func resolve(path: String, stored: SourceKind, images: Int, channels: Int,
-                               sameSize: Bool) throws(ImageIOError) -> SourceKind {
+                               sameSize: Bool, alpha: Bool = false) throws(ImageIOError) -> SourceKind {
         let lower = path.lowercased()
         let base = FileSystem.baseName(lower)
         let kind: SourceKind
@@ -34,6 +35,9 @@ public enum OutputForm {
                 + "(a name ending in /), a .npy or an IDX name")
         case .idx where channels != 1:
             throw .cannotStore(path: path, detail: "IDX files hold gray images; these have \(channels) channels")
+        case .idx where alpha, .npy where alpha:
+            throw .cannotStore(path: path, detail: "the images have an alpha channel, which only PNG keeps here: give a "
+                + (images == 1 ? ".png name" : "folder (a name ending in /)"))
         case .idx where !sameSize, .npy where !sameSize:
             throw .cannotStore(path: path, detail: "the images differ in size, so they cannot share one array: give a folder")
         default:

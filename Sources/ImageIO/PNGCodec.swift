@@ -14,9 +14,9 @@ import CPNG
 /// - Palette images → RGB with the palette's colours, or gray when every pixel's colour has
 ///   R = G = B (palette expansion is a lookup, so this is exact). Unused palette entries do
 ///   not matter.
-/// - Gray+alpha, RGBA, and gray/RGB/palette images with a tRNS chunk: accepted as gray/RGB
-///   only when every pixel is fully opaque (alpha 255); otherwise refused, since dropping a
-///   non-trivial alpha channel would lose information.
+/// - Gray+alpha, RGBA, and gray/RGB/palette images with a tRNS chunk: the colour as gray/RGB
+///   and the opacity as the image's `alpha` plane, kept even when it is 255 everywhere, so the
+///   decode gives back the RGBA (or gray+alpha) image that went in.
 /// - 16 bits per sample: refused (this codec codes 8-bit samples; reducing would lose the
 ///   low bits).
 /// - Colour-space chunks (gAMA, sRGB, iCCP, cHRM) are ignored, never applied: the stored
@@ -24,7 +24,8 @@ import CPNG
 /// - Any corruption (bad signature, CRC mismatch in any chunk, truncation, bad compressed
 ///   data) is an error. Images over `maximumPixels` pixels are refused before decoding.
 ///
-/// `encode` writes a non-interlaced 8-bit gray or RGB PNG.
+/// `encode` writes a non-interlaced 8-bit gray or RGB PNG, gray+alpha or RGBA when the image has
+/// an alpha plane.
 public enum PNGCodec {
     /// Upper bound on width × height, so that a tiny file claiming a huge size cannot make
     /// the reader allocate gigabytes.
@@ -57,15 +58,16 @@ public enum PNGCodec {
         let hasAlpha = format & PNG_FORMAT_FLAG_ALPHA != 0
         let colorChannels = format & PNG_FORMAT_FLAG_COLOR != 0 ? 3 : 1
         var pixels = samples
+        var alpha: [UInt8]?
         if hasAlpha {
-            pixels = try removeOpaqueAlpha(samples, colorChannels: colorChannels, name: name)
+            (pixels, alpha) = splitAlpha(samples, colorChannels: colorChannels)
         }
         var channels = colorChannels
         if header.isPalette, let gray = grayIfNeutral(pixels) {
             pixels = gray
             channels = 1
         }
-        return try Image(width: header.width, height: header.height, channels: channels, pixels: pixels)
+        return try Image(width: header.width, height: header.height, channels: channels, pixels: pixels, alpha: alpha)
     }
 
     public static func encode(_ image: Image) throws(ImageIOError) -> [UInt8] {
@@ -76,17 +78,20 @@ public enum PNGCodec {
         defer { control.deallocate() }
         // Compressed data can exceed the raw size slightly (incompressible rows); a second
         // attempt with the size libpng asks for covers any shortfall.
-        var capacity = image.pixels.count + image.pixels.count / 8 + image.height + 1024
+        let samples = image.alpha.map { interleave(image.pixels, alpha: $0, colorChannels: image.channels) } ?? image.pixels
+        var capacity = samples.count + samples.count / 8 + image.height + 1024
         for _ in 0..<2 {
             control.initialize(to: png_image())
             control.pointee.version = UInt32(PNG_IMAGE_VERSION)
             control.pointee.width = UInt32(image.width)
             control.pointee.height = UInt32(image.height)
-            control.pointee.format = image.channels == 3 ? UInt32(PNG_FORMAT_RGB) : UInt32(PNG_FORMAT_GRAY)
+            var format = image.channels == 3 ? UInt32(PNG_FORMAT_RGB) : UInt32(PNG_FORMAT_GRAY)
+            if image.alpha != nil { format |= UInt32(PNG_FORMAT_FLAG_ALPHA) }
+            control.pointee.format = format
             var output = [UInt8](repeating: 0, count: capacity)
             var size = png_alloc_size_t(capacity)
             let ok = output.withUnsafeMutableBytes { out in
-                image.pixels.withUnsafeBytes { pixels in
+                samples.withUnsafeBytes { pixels in
                     png_image_write_to_memory(control, out.baseAddress, &size, 0, pixels.baseAddress, 0, nil)
                 }
             }
@@ -154,29 +159,36 @@ public enum PNGCodec {
         return try result.get()
     }
 
-    /// Drops the alpha channel when it is 255 everywhere; otherwise the image is refused.
-    private static func removeOpaqueAlpha(_ samples: [UInt8], colorChannels: Int,
-                                          name: String) throws(ImageIOError) -> [UInt8] {
+    /// Interleaved colour+alpha samples split into the colour samples and the alpha plane.
+    private static func splitAlpha(_ samples: [UInt8], colorChannels: Int) -> (color: [UInt8], alpha: [UInt8]) {
         let stride = colorChannels + 1
         let pixelCount = samples.count / stride
-        var opaque = true
-        var pixels = [UInt8](repeating: 0, count: pixelCount * colorChannels)
+        var color = [UInt8](repeating: 0, count: pixelCount * colorChannels)
+        var alpha = [UInt8](repeating: 0, count: pixelCount)
         samples.withUnsafeBufferPointer { source in
-            pixels.withUnsafeMutableBufferPointer { target in
-                for pixel in 0..<pixelCount {
-                    let from = pixel * stride
-                    let to = pixel * colorChannels
-                    for channel in 0..<colorChannels { target[to + channel] = source[from + channel] }
-                    if source[from + colorChannels] != 255 { opaque = false }
+            color.withUnsafeMutableBufferPointer { target in
+                alpha.withUnsafeMutableBufferPointer { opacity in
+                    for pixel in 0..<pixelCount {
+                        let from = pixel * stride
+                        let to = pixel * colorChannels
+                        for channel in 0..<colorChannels { target[to + channel] = source[from + channel] }
+                        opacity[pixel] = source[from + colorChannels]
+                    }
                 }
             }
         }
-        guard opaque else {
-            throw .unsupported(name: name, detail: "it has transparent or translucent pixels "
-                + "(an alpha channel or tRNS chunk that is not 255 everywhere), and coding it "
-                + "without loss would have to drop that alpha; flatten it onto a background first")
+        return (color, alpha)
+    }
+
+    /// The inverse of `splitAlpha`: the layout libpng writes for gray+alpha and RGBA.
+    private static func interleave(_ color: [UInt8], alpha: [UInt8], colorChannels: Int) -> [UInt8] {
+        let stride = colorChannels + 1
+        var samples = [UInt8](repeating: 0, count: alpha.count * stride)
+        for pixel in alpha.indices {
+            for channel in 0..<colorChannels { samples[pixel * stride + channel] = color[pixel * colorChannels + channel] }
+            samples[pixel * stride + colorChannels] = alpha[pixel]
         }
-        return pixels
+        return samples
     }
 
     /// RGB samples collapsed to one channel when R = G = B at every pixel, else nil.

@@ -38,7 +38,7 @@ struct DecodeCommand: ParsableCommand {
             var bytes = [UInt8](data)
             if let limit = self.bytes, limit < bytes.count { bytes = Array(bytes.prefix(limit)) }
             let summary = try FileSummary(bytes: bytes)
-            let form = try outputForm(summary.header)
+            let form = try outputForm(summary.header, alpha: summary.hasAlpha)
             let dir = try decodingModelDirectory(model, header: summary.header)
             guard summary.isProgressive else {
                 if self.bytes != nil || step != nil || frames != nil {
@@ -101,11 +101,12 @@ struct DecodeCommand: ParsableCommand {
 
 extension DecodeCommand {
     /// The output's form (OutputForm), and a destination that can take it, checked before any work.
-    func outputForm(_ header: DDPMHeader) throws -> SourceKind {
+    func outputForm(_ header: DDPMHeader, alpha: Bool) throws -> SourceKind {
         let images = header.images
         let form = try OutputForm.resolve(path: output, stored: header.sourceKind, images: images.count,
                                           channels: images.first?.channels ?? 1,
-                                          sameSize: Set(images.map { [$0.width, $0.height, $0.channels] }).count <= 1)
+                                          sameSize: Set(images.map { [$0.width, $0.height, $0.channels] }).count <= 1,
+                                          alpha: alpha)
         guard form == .folder else {
             try checkOutput(output, force: force)
             return form

@@ -80,16 +80,13 @@ final class PNGCodecTests: XCTestCase {
         XCTAssertEqual(image.pixels, [10, 99, 10])
     }
 
-    func testPaletteTransparency() throws {
+    func testPaletteTransparencyBecomesAnAlphaPlane() throws {
         let palette = PNGBuilder.palette([(1, 2, 3), (4, 5, 6)])
-        let opaque = PNGBuilder.make(width: 2, height: 1, bitDepth: 8, colorType: 3, samples: [0, 1],
-                                     extraChunks: [palette, PNGBuilder.chunk("tRNS", [255, 255])])
-        XCTAssertEqual(try PNGCodec.decode(opaque, name: "o.png").pixels, [1, 2, 3, 4, 5, 6])
-
         let translucent = PNGBuilder.make(width: 2, height: 1, bitDepth: 8, colorType: 3, samples: [0, 1],
                                           extraChunks: [palette, PNGBuilder.chunk("tRNS", [255, 128])])
-        assertMessage(expectError { try PNGCodec.decode(translucent, name: "t.png") },
-                      contains: "'t.png'", "transparent", "alpha")
+        let image = try PNGCodec.decode(translucent, name: "t.png")
+        XCTAssertEqual(image.pixels, [1, 2, 3, 4, 5, 6])
+        XCTAssertEqual(image.alpha, [255, 128])
     }
 
     func testLowBitDepthGrayIsScaledExactly() throws {
@@ -113,42 +110,53 @@ final class PNGCodecTests: XCTestCase {
         }
     }
 
-    func testTranslucentAlphaIsRefused() {
+    func testAlphaIsKeptApartFromTheColour() throws {
         var rgba = Array(repeating: 255, count: 3 * 2 * 4)
         rgba[4 * 5 + 3] = 254
-        let png = PNGBuilder.make(width: 3, height: 2, bitDepth: 8, colorType: 6, samples: rgba)
-        assertMessage(expectError { try PNGCodec.decode(png, name: "a.png") }, contains: "'a.png'", "transparent")
+        rgba[4 * 1 + 0] = 17
+        let image = try PNGCodec.decode(PNGBuilder.make(width: 3, height: 2, bitDepth: 8, colorType: 6, samples: rgba),
+                                        name: "a.png")
+        XCTAssertEqual(image.channels, 3)
+        XCTAssertEqual(image.pixels, (0..<6).flatMap { p in rgba[(4 * p)..<(4 * p + 3)].map(UInt8.init) })
+        XCTAssertEqual(image.alpha, [255, 255, 255, 255, 255, 254])
 
-        let grayAlpha = PNGBuilder.make(width: 2, height: 1, bitDepth: 8, colorType: 4, samples: [9, 255, 9, 0])
-        assertMessage(expectError { try PNGCodec.decode(grayAlpha, name: "ga.png") }, contains: "transparent")
+        let grayAlpha = try PNGCodec.decode(PNGBuilder.make(width: 2, height: 1, bitDepth: 8, colorType: 4,
+                                                            samples: [9, 255, 9, 0]), name: "ga.png")
+        XCTAssertEqual(grayAlpha.channels, 1)
+        XCTAssertEqual(grayAlpha.pixels, [9, 9])
+        XCTAssertEqual(grayAlpha.alpha, [255, 0])
 
         // tRNS on a gray image makes every pixel of that gray level transparent.
-        let keyed = PNGBuilder.make(width: 3, height: 1, bitDepth: 8, colorType: 0, samples: [1, 7, 2],
-                                    extraChunks: [PNGBuilder.chunk("tRNS", [0, 7])])
-        assertMessage(expectError { try PNGCodec.decode(keyed, name: "k.png") }, contains: "transparent")
+        let keyed = try PNGCodec.decode(PNGBuilder.make(width: 3, height: 1, bitDepth: 8, colorType: 0, samples: [1, 7, 2],
+                                                        extraChunks: [PNGBuilder.chunk("tRNS", [0, 7])]), name: "k.png")
+        XCTAssertEqual(keyed.pixels, [1, 7, 2])
+        XCTAssertEqual(keyed.alpha, [255, 0, 255])
     }
 
-    func testOpaqueAlphaLoadsWithoutIt() throws {
+    func testOpaqueAlphaIsKeptSoRGBAComesBackRGBA() throws {
         var rng = SplitMix64(seed: 6)
         let rgb = randomImage(width: 5, height: 3, channels: 3, &rng)
         var rgba: [Int] = []
         for pixel in 0..<15 { rgba += rgb.pixels[(3 * pixel)..<(3 * pixel + 3)].map(Int.init) + [255] }
         let fromRGBA = try PNGCodec.decode(PNGBuilder.make(width: 5, height: 3, bitDepth: 8, colorType: 6,
                                                            samples: rgba), name: "rgba.png")
-        XCTAssertEqual(fromRGBA, rgb)
+        XCTAssertEqual(fromRGBA, try rgb.withAlpha([UInt8](repeating: 255, count: 15)))
+        XCTAssertEqual(try PNGCodec.decode(PNGCodec.encode(fromRGBA), name: "again.png"), fromRGBA)
+        XCTAssertEqual(PNGBuilder.colorType(of: try PNGCodec.encode(fromRGBA)), 6)
+        XCTAssertEqual(PNGBuilder.colorType(of: try PNGCodec.encode(rgb)), 2)
+    }
 
-        let gray = randomImage(width: 4, height: 4, channels: 1, &rng)
-        let grayAlpha = gray.pixels.flatMap { [Int($0), 255] }
-        XCTAssertEqual(try PNGCodec.decode(PNGBuilder.make(width: 4, height: 4, bitDepth: 8, colorType: 4,
-                                                           samples: grayAlpha), name: "ga.png"), gray)
-
-        // A tRNS key colour that no pixel has leaves the image fully opaque.
-        let rgbKeyed = PNGBuilder.make(width: 5, height: 3, bitDepth: 8, colorType: 2,
-                                       samples: rgb.pixels.map(Int.init),
-                                       extraChunks: [PNGBuilder.chunk("tRNS", [0, 1, 0, 2, 0, 3])])
-        if !rgb.pixels.indices.contains(where: { $0 % 3 == 0 && rgb.pixels[$0...($0 + 2)] == [1, 2, 3] }) {
-            XCTAssertEqual(try PNGCodec.decode(rgbKeyed, name: "key.png"), rgb)
+    func testImagesWithAlphaRoundTrip() throws {
+        var rng = SplitMix64(seed: 7)
+        for channels in [1, 3] {
+            let colour = randomImage(width: 7, height: 5, channels: channels, &rng)
+            let alpha = randomImage(width: 7, height: 5, channels: 1, &rng).pixels
+            let image = try colour.withAlpha(alpha)
+            let png = try PNGCodec.encode(image)
+            XCTAssertEqual(PNGBuilder.colorType(of: png), channels == 1 ? 4 : 6)
+            XCTAssertEqual(try PNGCodec.decode(png, name: "x.png"), image)
         }
+        XCTAssertThrowsError(try Image(width: 2, height: 2, channels: 3, pixels: Array(repeating: 0, count: 12), alpha: [1, 2, 3]))
     }
 
     func testColourSpaceChunksNeverChangeSamples() throws {

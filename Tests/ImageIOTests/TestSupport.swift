@@ -78,6 +78,9 @@ enum PNGBuilder {
         [UInt8(value >> 24), UInt8((value >> 16) & 0xFF), UInt8((value >> 8) & 0xFF), UInt8(value & 0xFF)]
     }
 
+    /// The colour type byte of a PNG's IHDR (signature 8, length 4, "IHDR" 4, width and height 8, bit depth 1).
+    static func colorType(of png: [UInt8]) -> UInt8 { png[25] }
+
     static func channels(ofColorType type: Int) -> Int {
         [0: 1, 2: 3, 3: 1, 4: 2, 6: 4][type]!
     }

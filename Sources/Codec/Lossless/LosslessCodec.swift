@@ -127,7 +127,8 @@ public struct LosslessCodec: Sendable {
         let done = direct.isEmpty ? 0 : steps
         let (payload, initialBits) = try tail.encode(chained, initialData: seed, statistics: &stats) { progress(done + $0, total) }
         let header = header(images, kind: kind, parameters: p, initialBits: initialBits)
-        let bytes = DDPMFile.encode(header: header, sections: [Section(kind: .bitsBack, payload: payload)])
+        let alpha = AlphaPlanes.section(images.map(\.image))
+        let bytes = DDPMFile.encode(header: header, sections: [alpha, Section(kind: .bitsBack, payload: payload)].compactMap { $0 })
         var report = LosslessReport(fileBytes: bytes.count, dimensions: header.dimensions, images: images.count,
                                     initialBits: initialBits, idealBits: stats.idealBits,
                                     payloadBits: Double(payload.count * 8),
@@ -144,6 +145,7 @@ public struct LosslessCodec: Sendable {
         let (header, sections, damage) = try DDPMFile.decode(bytes)
         let p = try parameters(of: header)
         if let damage { throw damage }
+        let alpha = try AlphaPlanes.planes(sections, entries: header.images)
         guard p.mode == .lossless, let section = sections.first(where: { $0.kind == .bitsBack }) else {
             throw FormatError.malformed("no lossless (bits-back) section")
         }
@@ -158,7 +160,7 @@ public struct LosslessCodec: Sendable {
                                               statistics: &stats) { progress($0, total) }
         let direct = m == 0 ? [] : try Bootstrap(model: model, file: p, dimensions: shapes[..<m].reduce(0) { $0 + $1.dimensions })
             .decode(shapes: Array(shapes[..<m]), payload: seed)
-        let images = try Patches.images(direct + chained, entries: header.images, model: model)
+        let images = try AlphaPlanes.attach(alpha, to: try Patches.images(direct + chained, entries: header.images, model: model))
         try Self.verify(images, header: header)
         return (images, header.sourceKind, header)
     }
@@ -170,9 +172,10 @@ public struct LosslessCodec: Sendable {
         }
     }
 
+    /// Over the colour and then the alpha plane of each image (a file without alpha: colour only).
     static func pixelDigest(_ images: [Image]) -> [UInt8] {
         var all: [UInt8] = []
-        for im in images { all += im.pixels }
+        for im in images { all += im.pixels; all += im.alpha ?? [] }
         return Array(Checksums.sha256(all).prefix(DDPMHeader.pixelDigestLength))
     }
 }

@@ -85,7 +85,7 @@ public struct ProgressiveCodec: Sendable {
             progress(records.count, total)
             try observe(state)
         }
-        var sections = [Section(kind: .progressive, payload: stream)]
+        var sections = [AlphaPlanes.section(images.map(\.image)), Section(kind: .progressive, payload: stream)].compactMap { $0 }
         var initialBits: Double?
         if let tail, let tStar = p.losslessAfter {
             var stats = ChainStatistics()
@@ -98,10 +98,10 @@ public struct ProgressiveCodec: Sendable {
         }
         let header = lossless.header(images, kind: kind, parameters: p, initialBits: initialBits)
         let bytes = DDPMFile.encode(header: header, sections: sections)
-        let headerBytes = try DDPMFile.firstPayloadOffset(bytes)
+        let headerBytes = try DDPMFile.payloadOffset(bytes, of: .progressive) ?? bytes.count
         return ProgressiveEncodeResult(
             bytes: bytes, records: records, dimensions: header.dimensions, headerBytes: headerBytes,
-            progressiveBytes: stream.count, losslessBytes: sections.count > 1 ? sections[1].payload.count : 0,
+            progressiveBytes: stream.count, losslessBytes: sections.first { $0.kind == .bitsBack }?.payload.count ?? 0,
             initialBits: initialBits ?? 0, seconds: (ContinuousClock.now - start).seconds)
     }
 
@@ -119,6 +119,7 @@ public struct ProgressiveCodec: Sendable {
         let (header, sections, partial, damage) = try DDPMFile.decodePrefix(bytes)
         let p = try lossless.parameters(of: header)
         let stream = try Self.stream(p, sections: sections, partial: partial, damage: damage, bytes: bytes.count)
+        let alpha = try AlphaPlanes.planes(sections, entries: header.images)
         if let stopStep, !Self.stoppableSteps(p, header: header).contains(stopStep) {
             throw ProgressiveError.badParameter("the stop step must be in \(Self.stoppableSteps(p, header: header)) for this file")
         }
@@ -127,13 +128,13 @@ public struct ProgressiveCodec: Sendable {
         let coder = ProgressiveCoder(network: net, seed: header.seed, chunkBits: p.chunkBits, slackBits: p.slackBits,
                                      lastStep: tStar ?? 1)
         let shapes = Patches.shapes(header.images, model: model)
-        let streamStart = try DDPMFile.firstPayloadOffset(bytes) * 8
+        let streamStart = (try DDPMFile.payloadOffset(bytes, of: .progressive) ?? bytes.count) * 8
         var reader = BitReader(bytes: stream)
         let lastStep = max(tStar ?? 1, stopStep ?? 1)
         let total = header.steps - lastStep + 1
         var done = 0
         func toImages(_ planes: [[Double]]) throws -> [NamedImage] {
-            try Patches.images(planes.map(Patches.pixels), entries: header.images, model: model)
+            try AlphaPlanes.attach(alpha, to: try Patches.images(planes.map(Patches.pixels), entries: header.images, model: model))
         }
         guard let state = try coder.decode(shapes: shapes, from: &reader, stopStep: stopStep, observe: { state in
             done += 1
@@ -152,7 +153,7 @@ public struct ProgressiveCodec: Sendable {
             var stats = ChainStatistics()
             let decoded = try tail.decode(shapes: shapes, payload: section.payload, top: tStar, topValues: state.values,
                                           statistics: &stats) { _ in }
-            let images = try Patches.images(decoded, entries: header.images, model: model)
+            let images = try AlphaPlanes.attach(alpha, to: try Patches.images(decoded, entries: header.images, model: model))
             try LosslessCodec.verify(images, header: header)
             return ProgressiveDecodeResult(images: images, kind: header.sourceKind, reachedStep: nil, exact: true,
                                            bitsUsed: bytes.count * 8, fileBits: bytes.count * 8, steps: header.steps, damage: damageText)
@@ -167,11 +168,11 @@ public struct ProgressiveCodec: Sendable {
     static func stream(_ p: CodingParameters, sections: [Section], partial: Section?, damage: FormatError?,
                        bytes: Int) throws -> [UInt8] {
         if let s = sections.first(where: { $0.kind == .progressive }) { return s.payload }
-        if let partial, partial.kind == .progressive, sections.isEmpty { return partial.payload }
+        if let partial, partial.kind == .progressive, sections.allSatisfy({ $0.kind == .alpha }) { return partial.payload }
         // A stream that is there but corrupt is reported as such, not as a short file.
         if let damage, case .corrupted = damage { throw damage }
         if p.mode == .progressive { throw ProgressiveError.nothingDecodable(bytes: bytes) }
-        if let damage, sections.isEmpty { throw damage }
+        if let damage, sections.allSatisfy({ $0.kind == .alpha }) { throw damage }
         throw FormatError.malformed("no progressive section (a lossless-only file: decode it whole)")
     }
 }
