@@ -15,6 +15,8 @@ public struct DiffusionModel: Sendable {
     public var patchWidth: Int { tiling.gridSize.width }
 
     public var channels: Int { network.config.inChannels }
+    /// What previews shrink toward (`preview.json`), when the directory has one.
+    public var preview: PreviewPrior?
 
     public init(directory: String) throws(DiffusionError) {
         var isDirectory: ObjCBool = false
@@ -32,6 +34,7 @@ public struct DiffusionModel: Sendable {
         }
         let tiling = try ModelTiling.load(directory: directory, network: network.config)
         try self.init(network: network, scheduler: scheduler, tiling: tiling, directory: directory)
+        preview = try PreviewPrior.load(directory: directory, channels: channels, timesteps: schedule.count)
     }
 
     /// `tiling` nil: patches of the network's `sample_size`.

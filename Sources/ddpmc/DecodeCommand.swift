@@ -22,7 +22,9 @@ struct DecodeCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "progressive: use only the first N bytes of the file") var bytes: Int?
     @Option(parsing: .unconditional, help: "progressive: stop after this step of the chain") var step: Int?
     @Option(help: "progressive: write x̂0 of every step as PNGs into this folder") var frames: String?
-    @Option(help: "progressive: image from the last x_t: xhat (x̂0), sample (ancestral sampling) or ddim")
+    @Option(help: ArgumentHelp("progressive: image from the last x_t: xhat (x̂0, pulled toward the model's mean image early "
+        + "in the stream when the model ships a preview.json), xhat-raw (x̂0 as the network gives it), sample (ancestral "
+        + "sampling) or ddim"))
     var reconstruct: Reconstruction = .xhat
     @Flag(help: "print what was decoded as JSON on stdout") var json = false
     @Flag(help: "replace OUTPUT (or the files in an output folder) if it exists") var force = false

@@ -610,3 +610,37 @@ final class ProgressiveTests: XCTestCase {
         XCTAssertEqual(variance, 1, accuracy: 1e-3)
     }
 }
+
+/// The preview prior changes what a decoder shows, never a coded bit.
+final class PreviewPriorCodecTests: XCTestCase {
+    /// A copy of a fixture model with a preview.json whose weights are all `weight` and whose mean is `mean`.
+    static func modelWithPrior(_ name: String, weight: Double, mean: Double) throws -> String {
+        let source = repositoryRoot.appendingPathComponent("Fixtures/unet/\(name)")
+        let copy = FileManager.default.temporaryDirectory.appendingPathComponent("prior-\(UUID().uuidString)")
+        try FileManager.default.copyItem(at: source, to: copy)
+        let model = try DiffusionModel(directory: copy.path)
+        let prior: [String: Any] = ["format": 1, "shrink": [Double](repeating: weight, count: model.schedule.count),
+                                    "mean": ["channels": model.channels, "height": 1, "width": 1,
+                                             "values": [Double](repeating: mean, count: model.channels)]]
+        try JSONSerialization.data(withJSONObject: prior).write(to: copy.appendingPathComponent("preview.json"))
+        return copy.path
+    }
+
+    func testPreviewsShrinkButTheBitsAndTheExactDecodeDoNot() throws {
+        let images = [try randomImage("p", width: 8, height: 8, channels: 3, seed: 9)]
+        let plain = try ProgressiveCodec(model: try fixtureModel("opt-scale-shift"))
+        let dir = try Self.modelWithPrior("opt-scale-shift", weight: 0, mean: 0)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let withPrior = try ProgressiveCodec(model: try DiffusionModel(directory: dir))
+        let p = ProgressiveTests.parameters(steps: 4, losslessAfter: 2)
+        let a = try plain.encode(images, kind: .png, parameters: p), b = try withPrior.encode(images, kind: .png, parameters: p)
+        XCTAssertEqual(a.bytes, b.bytes, "preview.json is not part of the identity and changes no bit")
+        XCTAssertEqual(try withPrior.decode(b.bytes).images.map(\.image), images.map(\.image))
+        // Weight 0 everywhere: every preview is the mean (0 in model space: level 127.5, written 128).
+        let preview = try withPrior.decode(b.bytes, stopStep: 3)
+        XCTAssertEqual(Set(preview.images[0].image.pixels), [128])
+        // xhat-raw is what the model without a prior shows.
+        XCTAssertEqual(try withPrior.decode(b.bytes, stopStep: 3, reconstruction: .xhatRaw).images,
+                       try plain.decode(a.bytes, stopStep: 3).images)
+    }
+}

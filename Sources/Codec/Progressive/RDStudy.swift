@@ -113,7 +113,15 @@ public struct RDStudy {
             guard recorded(state.step) || sheetSteps.contains(state.step) else { return }
             let planes = Reconstruction.xhat.run(network: net, shapes: shapes, state: state, seed: parameters.seed)
             let (sse, pixels) = distortions(planes)
-            if recorded(state.step) { addRows(step: state.step, reconstruction: "xhat", sse: sse, kl: klCum, bits: bitsCum) }
+            if recorded(state.step) {
+                addRows(step: state.step, reconstruction: "xhat", sse: sse, kl: klCum, bits: bitsCum)
+                // The same step without the preview prior: what it gains, in the same study.
+                if model.preview != nil {
+                    let raw = Reconstruction.xhatRaw.run(network: net, shapes: shapes, state: state, seed: parameters.seed)
+                    addRows(step: state.step, reconstruction: Reconstruction.xhatRaw.rawValue, sse: distortions(raw).0,
+                            kl: klCum, bits: bitsCum)
+                }
+            }
             if extraSteps.contains(state.step) { kept[state.step] = (state, klCum, bitsCum) }
             if sheetSteps.contains(state.step), sheetCount > 0 { frames.append((state.step, Array(pixels.prefix(sheetCount)))) }
         }

@@ -3,8 +3,12 @@ import Numerics
 
 /// How a receiver turns the latest x_t into an image (docs/DESIGN.md §5).
 public enum Reconstruction: String, CaseIterable, Sendable {
-    /// x̂0(x_t): the network's denoised guess, no further network calls (DDPM Fig. 5/6).
+    /// x̂0(x_t), the network's denoised guess (DDPM Fig. 5/6), pulled toward the model's mean image
+    /// by its preview prior (`preview.json`, Diffusion/PreviewPrior.swift) where x̂0 alone is worse
+    /// than that mean: early in the stream. No further network calls; the raw guess without a prior.
     case xhat
+    /// x̂0(x_t) as the network gives it, clipped: the saturated noise of early steps included.
+    case xhatRaw = "xhat-raw"
     /// Ancestral sampling of the rest of the chain from p (sharper, t more network calls);
     /// the noise comes from the file seed, so every receiver draws the same image.
     case sample
@@ -18,8 +22,11 @@ public enum Reconstruction: String, CaseIterable, Sendable {
         let clip = network.process.clipRange
         func clipped(_ x: [Double]) -> [Double] { x.map { min(max($0, -clip), clip) } }
         switch self {
-        case .xhat:
-            return shapes.indices.map { clipped(network.predictedX0(state.outputs[$0], values: state.values[$0], step: t - 1)) }
+        case .xhat, .xhatRaw:
+            let raw = shapes.indices.map { clipped(network.predictedX0(state.outputs[$0], values: state.values[$0], step: t - 1)) }
+            guard self == .xhat, let prior = network.model.preview else { return raw }
+            let timestep = network.process.schedule.modelTimesteps[t - 1]
+            return shapes.indices.map { prior.estimate(raw[$0], shape: shapes[$0], timestep: timestep) }
         case .sample:
             var values = state.values, outputs = state.outputs
             for s in stride(from: t, through: 1, by: -1) {

@@ -192,6 +192,7 @@ struct RDCommand: ParsableCommand {
         let set = rows.filter { $0.image == "ALL" }
         func curve(_ mode: String) -> [Row] { set.filter { $0.reconstruction == mode }.sorted { $0.step > $1.step } }
         let xhat = curve("xhat")
+        let raw = curve(Reconstruction.xhatRaw.rawValue)
         let colors = SVGChart.palette
         var rd: [SVGChart.Series] = [
             .init(name: "x̂0, actual rate", points: xhat.map { ($0.actual, $0.rmse) }, color: colors[0]),
@@ -228,6 +229,8 @@ struct RDCommand: ParsableCommand {
             ]),
             .init(title: "Distortion vs step", xLabel: "reverse step t", yLabel: "RMSE (0..255)", series:
                 [.init(name: "x̂0", points: xhat.map { (Double($0.step), $0.rmse) }, color: colors[0])]
+                + (raw.isEmpty ? [] : [.init(name: "x̂0 without the preview prior", points: raw.map { (Double($0.step), $0.rmse) },
+                                             color: colors[7], dashed: true)])
                 + ["sample", "ddim"].enumerated().compactMap { n, mode in
                     curve(mode).isEmpty ? nil : .init(name: mode, points: curve(mode).map { (Double($0.step), $0.rmse) },
                                                      color: colors[1 + n], markers: true)
