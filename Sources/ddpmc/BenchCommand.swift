@@ -7,7 +7,7 @@ import UNet
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure dgemm GFLOP/s and U-Net forward passes/s (CIFAR-10 DDPM structure and bundled models).")
+        abstract: "Measure dgemm GFLOP/s and U-Net images/s and GFLOP/s (CIFAR-10 DDPM structure and bundled models).")
 
     @Flag(help: "print machine-readable results on stdout") var json = false
     @Option(help: "batch sizes to time") var batches: [Int] = [1, 8, 32]
