@@ -154,15 +154,17 @@ var progressive = try ProgressiveCodec(model: model)
 progressive.lossless.limits = fuzzLimits
 
 // Seeds: files of every kind, made by the codec itself.
+// The second image has an alpha plane (a mask: the zstd coding), so the alpha section is fuzzed too.
 let images = (0..<2).map { n in
     NamedImage(name: "s\(n)", image: try! Image(width: 8 + n, height: 8, channels: 1,
-                                               pixels: (0..<((8 + n) * 8)).map { UInt8(($0 * 37 + n) % 256) }))
+                                               pixels: (0..<((8 + n) * 8)).map { UInt8(($0 * 37 + n) % 256) },
+                                               alpha: n == 0 ? nil : (0..<((8 + n) * 8)).map { $0 % 5 == 0 ? 0 : 255 }))
 }
 var lp = CodingParameters(); lp.steps = 2
 var pp = CodingParameters(mode: .progressive); pp.steps = 3; pp.chunkBits = 8; pp.losslessAfter = 2
 let seedLossless = try lossless.encode(images, kind: .folder, parameters: lp).bytes
 let seedProgressive = try progressive.encode(images, kind: .folder, parameters: pp).bytes
-let seedPNG = try PNGCodec.encode(images[0].image)
+let seedPNG = try PNGCodec.encode(images[1].image)   // gray+alpha
 let seedRGB = try PNGCodec.encode(try Image(width: 5, height: 3, channels: 3, pixels: (0..<45).map { UInt8($0 * 5) }))
 let seedNPY = try NPYWriter.encode(images.map { try! Image(width: 8, height: 8, channels: 1, pixels: $0.image.pixels.prefix(64).map { $0 }) })
 var seedIDX: [UInt8] = [0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 8, 0, 0, 0, 8]
@@ -201,6 +203,11 @@ let targets: [Target] = [
         default: f["diffusion_pytorch_model.safetensors"] = mutate(f["diffusion_pytorch_model.safetensors"]!, &rng)
         }
         if rng.int(4) == 0 { f["codec_config.json"] = mutateJSON(Array(#"{"tiling": "whole-image", "maximum_tile": 8}"#.utf8), &rng) }
+        if rng.int(4) == 0 {
+            let shrink = (0..<1000).map { _ in "0.5" }.joined(separator: ",")
+            let prior = #"{"format": 1, "shrink": [\#(shrink)], "mean": {"channels": 1, "height": 2, "width": 2, "values": [0, 0.1, 0.2, 0.3]}}"#
+            f["preview.json"] = mutateJSON(Array(prior.utf8), &rng)
+        }
         let dir = "\(modelDir)/m"
         try? FileManager.default.removeItem(atPath: dir)
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
