@@ -166,18 +166,19 @@ public struct CodingParameters: Equatable, Sendable {
         guard Limits.groupSize.contains(groupSize) else {
             throw .outOfRange(name: "group size", value: "\(groupSize)", range: "\(Limits.groupSize)")
         }
+        // The bootstrap is a lossless file's: checked before the progressive-only fields.
+        if let bootstrap, !Limits.bootstrap.contains(bootstrap) {
+            throw .outOfRange(name: "bootstrap patches", value: "\(bootstrap)", range: "\(Limits.bootstrap)")
+        }
+        guard Limits.bootstrapBytes.contains(bootstrapBytes) else {
+            throw .outOfRange(name: "bootstrap bytes", value: "\(bootstrapBytes)", range: "\(Limits.bootstrapBytes)")
+        }
         guard mode == .progressive else {
             if losslessAfter != nil { throw .notApplicable(name: "lossless tail start (T*)", mode: mode) }
             return
         }
         guard Limits.chunkBits.contains(chunkBits) else {
             throw .outOfRange(name: "chunk bits", value: "\(chunkBits)", range: "\(Limits.chunkBits)")
-        }
-        if let bootstrap, !Limits.bootstrap.contains(bootstrap) {
-            throw .outOfRange(name: "bootstrap patches", value: "\(bootstrap)", range: "\(Limits.bootstrap)")
-        }
-        guard Limits.bootstrapBytes.contains(bootstrapBytes) else {
-            throw .outOfRange(name: "bootstrap bytes", value: "\(bootstrapBytes)", range: "\(Limits.bootstrapBytes)")
         }
         guard Limits.slackBits.contains(slackBits) else {
             throw .outOfRange(name: "slack bits", value: "\(slackBits)", range: "\(Limits.slackBits)")

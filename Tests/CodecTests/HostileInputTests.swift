@@ -150,4 +150,22 @@ final class HostileInputTests: XCTestCase {
             if steps == 0 { XCTAssertNotNil(try FileSummary(bytes: bytes).parameterError) }
         }
     }
+
+    /// Found by the fuzzer: a lossless header claiming 2^40 bootstrap bytes made the decoder allocate them.
+    func testAnAbsurdBootstrapByteCountIsAnErrorNotAnAllocation() throws {
+        let codec = try LosslessCodec(model: try fixtureModel("opt-uneven-heads"))
+        var p = CodingParameters()
+        p.steps = 2
+        p.bootstrap = 1
+        let images = try (0..<3).map { try randomImage("a\($0)", width: 8, height: 8, channels: 1, seed: UInt64($0)) }
+        let (bytes, _) = try codec.encode(images, kind: .folder, parameters: p)
+        XCTAssertEqual(try codec.decode(bytes).images, images)
+        for claimed in [Double(1 << 40), Double(1 << 30), Double(bytes.count * 8)] {
+            var (header, sections, _) = try DDPMFile.decode(bytes)
+            header.parameters[CodingParameters.HeaderKey.bootstrapBytes.rawValue] = claimed
+            XCTAssertThrowsError(try codec.decode(DDPMFile.encode(header: header, sections: sections)), "\(claimed)") { error in
+                XCTAssertTrue("\(error)".contains("bootstrap bytes"), "\(error)")
+            }
+        }
+    }
 }

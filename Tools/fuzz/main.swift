@@ -95,7 +95,8 @@ func mutateDDPM(_ bytes: [UInt8], _ rng: inout RNG) -> [UInt8] {
         header.images = (0..<n).map { _ in header.images.first ?? ImageEntry(name: "x", width: 8, height: 8, channels: 1) }
     case 2: header.steps = rng.pick(extremes); header.trainTimesteps = rng.pick([header.trainTimesteps] + extremes)
     case 3:
-        let key = rng.pick(Array(header.parameters.keys) + [1, 2, 3, 4, 5, 6, 10, 11, 12, 99])
+        // Sorted: a replay must draw the same key (a dictionary's order changes from run to run).
+        let key = rng.pick(header.parameters.keys.sorted() + [1, 2, 3, 4, 5, 6, 10, 11, 12, 13, 14, 99])
         header.parameters[key] = rng.pick(extremeDoubles + extremes.map(Double.init))
     case 4: header.patchHeight = rng.pick(extremes); header.patchWidth = rng.pick(extremes)
     case 5 where !sections.isEmpty:

@@ -88,7 +88,12 @@ extension RANSStack {
     }
 
     /// Pops `count` bytes pushed by `pushBytes`.
+    /// Each byte pushed added 8 bits to the stack, so a count beyond what the stack holds (a damaged
+    /// or crafted header) is an error before anything is allocated.
     mutating func popBytes(_ count: Int) throws -> [UInt8] {
+        guard count >= 0, count <= 4 * serializedWordCount else {
+            throw LosslessError.decodeMismatch("the file claims \(count) bootstrap bytes, more than its stream holds")
+        }
         var out = [UInt8](repeating: 0, count: count)
         if count % 2 == 1 {
             let v = peek(precision: 8)
