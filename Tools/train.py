@@ -189,6 +189,10 @@ def export_model(ema_model, cfg_name, variance_type, outdir, info, schedule="lin
     if codec_config:
         with open(os.path.join(tmp, "codec_config.json"), "w") as f:
             json.dump(codec_config, f, indent=1)
+    # The preview prior (Tools/preview_prior.py) is fitted apart and changes no coded bit: keep it across exports
+    # (its "model" field says which weights it was fitted to).
+    if os.path.exists(os.path.join(outdir, "preview.json")):
+        shutil.copy(os.path.join(outdir, "preview.json"), tmp)
     for fn in os.listdir(tmp):
         os.chmod(os.path.join(tmp, fn), 0o644)
     shutil.rmtree(old, ignore_errors=True)

@@ -64,14 +64,18 @@ public struct PreviewPrior: Equatable, Sendable {
     /// x̃0 for one chain item of `shape` (HWC values, x̂0 already clipped) at training timestep `t`.
     public func estimate(_ xhat: [Double], shape: ChainShape, timestep t: Int) -> [Double] {
         let weight = shrink[min(max(t, 0), shrink.count - 1)]
+        return zip(xhat, meanValues(shape)).map { x, m in m + weight * (x - m) }
+    }
+
+    /// The mean m for each sub-pixel of an item of `shape` (HWC).
+    public func meanValues(_ shape: ChainShape) -> [Double] {
         let plane = height * width
-        var out = xhat
+        var out = [Double](repeating: 0, count: shape.dimensions)
         for y in 0..<shape.height {
             for x in 0..<shape.width {
                 for c in 0..<shape.channels {
-                    let d = (y * shape.width + x) * shape.channels + c
-                    let m = y < height && x < width && plane > 1 ? mean[c * plane + y * width + x] : channelMean[c]
-                    out[d] = m + weight * (xhat[d] - m)
+                    out[(y * shape.width + x) * shape.channels + c] =
+                        y < height && x < width && plane > 1 ? mean[c * plane + y * width + x] : channelMean[c]
                 }
             }
         }

@@ -643,4 +643,30 @@ final class PreviewPriorCodecTests: XCTestCase {
         XCTAssertEqual(try withPrior.decode(b.bytes, stopStep: 3, reconstruction: .xhatRaw).images,
                        try plain.decode(a.bytes, stopStep: 3).images)
     }
+
+    /// rd measures the raw guess beside the preview and the weights the coder's own x_t call for.
+    func testTheStudyRecordsTheRawGuessAndFitsTheWeights() throws {
+        let dir = try Self.modelWithPrior("opt-uneven-heads", weight: 1, mean: 0)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var p = CodingParameters(mode: .progressive)
+        p.steps = 4
+        p.chunkBits = 8
+        let study = RDStudy(codec: try ProgressiveCodec(model: try DiffusionModel(directory: dir)), parameters: p)
+        let images = [try randomImage("a", width: 8, height: 8, channels: 1, seed: 1),
+                      try randomImage("b", width: 11, height: 8, channels: 1, seed: 2)]
+        let r = try study.run(images)
+        XCTAssertEqual(r.previewFit.map(\.step), [4, 3, 2, 1])
+        for f in r.previewFit {
+            XCTAssertTrue((0...1).contains(f.weight) && f.spread > 0, "step \(f.step)")
+            // Weight 1 everywhere: the preview is the raw guess, so both rows agree.
+            let rows = r.rows.filter { $0.step == f.step && $0.image == "ALL" }
+            let xhat = try XCTUnwrap(rows.first { $0.reconstruction == "xhat" })
+            let raw = try XCTUnwrap(rows.first { $0.reconstruction == "xhat-raw" })
+            XCTAssertEqual(xhat.rmse, raw.rmse, accuracy: 1e-12)
+        }
+        // The weight is the least-squares slope: by the rows' own errors, no other weight does better.
+        let f = r.previewFit[0]
+        let sse = { (w: Double) in w * w * f.spread - 2 * w * f.cross }
+        XCTAssertLessThanOrEqual(sse(f.weight), min(sse(0), sse(1)) + 1e-9)
+    }
 }

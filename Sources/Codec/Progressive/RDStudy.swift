@@ -35,6 +35,18 @@ public struct RDStudy {
         /// The progressive stream's length in bits (its last step's end).
         public var streamBits: Int
         public var seconds: Double
+        /// Per recorded step whose model has a preview prior: the least-squares weight of x̂0 about the
+        /// prior's mean on these images, from the coder's own x_t (`Tools/preview_prior.py --from-rd`).
+        public var previewFit: [PreviewFit] = []
+    }
+
+    /// Σ (x̂0 − m)(x0 − m) and Σ (x̂0 − m)² over a step's sub-pixels (model space).
+    public struct PreviewFit: Sendable {
+        public var step: Int
+        public var timestep: Int
+        public var cross: Double
+        public var spread: Double
+        public var weight: Double { spread > 0 ? min(max(cross / spread, 0), 1) : 0 }
     }
 
     public let codec: ProgressiveCodec
@@ -82,6 +94,8 @@ public struct RDStudy {
         var rows: [Row] = []
         var kept: [Int: (ProgressiveCoder.StepState, [Double], [Double])] = [:]
         var frames: [(step: Int, images: [[UInt8]])] = []
+        var previewFit: [PreviewFit] = []
+        let targets = codec.lossless.items(images).map { $0.pixels.map { 2 * Double($0) / 255 - 1 } }
 
         func distortions(_ planes: [[Double]]) -> ([Double], [[UInt8]]) {
             let whole = Patches.assemble(planes, entries: entries, model: model, fill: 0.0)
@@ -116,10 +130,19 @@ public struct RDStudy {
             if recorded(state.step) {
                 addRows(step: state.step, reconstruction: "xhat", sse: sse, kl: klCum, bits: bitsCum)
                 // The same step without the preview prior: what it gains, in the same study.
-                if model.preview != nil {
+                if let prior = model.preview {
                     let raw = Reconstruction.xhatRaw.run(network: net, shapes: shapes, state: state, seed: parameters.seed)
                     addRows(step: state.step, reconstruction: Reconstruction.xhatRaw.rawValue, sse: distortions(raw).0,
                             kl: klCum, bits: bitsCum)
+                    var fit = PreviewFit(step: state.step, timestep: net.process.schedule.modelTimesteps[state.step - 1],
+                                         cross: 0, spread: 0)
+                    for (j, shape) in shapes.enumerated() {
+                        for (d, m) in prior.meanValues(shape).enumerated() {
+                            fit.cross += (raw[j][d] - m) * (targets[j][d] - m)
+                            fit.spread += (raw[j][d] - m) * (raw[j][d] - m)
+                        }
+                    }
+                    previewFit.append(fit)
                 }
             }
             if extraSteps.contains(state.step) { kept[state.step] = (state, klCum, bitsCum) }
@@ -137,6 +160,6 @@ public struct RDStudy {
             }
         }
         return Result(rows: rows, frames: frames, headerBits: Double(result.headerBytes * 8), dimensions: Int(totalDims),
-                      streamBits: result.records.last?.bitEnd ?? 0, seconds: result.seconds)
+                      streamBits: result.records.last?.bitEnd ?? 0, seconds: result.seconds, previewFit: previewFit)
     }
 }

@@ -122,6 +122,14 @@ struct RDCommand: ParsableCommand {
         let totalDims = Double(result.dimensions)
         let headerBits = result.headerBits
         try writeCSV(rows)
+        if !result.previewFit.isEmpty {
+            // The preview prior's weights as the coder's own x_t call for them (Tools/preview_prior.py --from-rd).
+            var text = "step,timestep,weight,cross,spread\n"
+            for f in result.previewFit {
+                text += String(format: "%d,%d,%.6f,%.6e,%.6e\n", f.step, f.timestep, f.weight, f.cross, f.spread)
+            }
+            try AtomicFile.write(Array(text.utf8), to: (out as NSString).appendingPathComponent("preview-fit.csv"))
+        }
         let classicalRows = try classical.map(readClassical) ?? []
         if let classical { checkClassical(classical, images: images.count, dimensions: result.dimensions) }
         try writeJSON(rows, headerBits: headerBits, totalDims: totalDims, model: codec.lossless.modelName, seconds: result.seconds)
