@@ -254,6 +254,33 @@ final class ProgressiveCLITests: XCTestCase {
         XCTAssertNotEqual(outputs["ddim"], outputs["sample"])
     }
 
+    /// A model with a preview prior: the default preview is shrunk toward its mean (here weight 0: the mean itself,
+    /// a flat image), `--reconstruct xhat-raw` gives the network's guess, and the file is the same either way.
+    func testPreviewsFollowTheModelsPreviewPriorAndXhatRawBypassesIt() throws {
+        let model = tmp.appendingPathComponent("with-prior")
+        try FileManager.default.copyItem(at: URL(fileURLWithPath: Self.rgb), to: model)
+        let shrink = Array(repeating: "0", count: 1000).joined(separator: ",")
+        try #"{"format": 1, "shrink": [\#(shrink)], "mean": {"channels": 3, "height": 1, "width": 1, "values": [0.2, -0.2, 0]}}"#
+            .write(to: model.appendingPathComponent("preview.json"), atomically: true, encoding: .utf8)
+        let png = try writePNG("p.png", width: 11, height: 5, channels: 3)
+        let plain = tmp.appendingPathComponent("plain.ddpm"), prior = tmp.appendingPathComponent("prior.ddpm")
+        for (file, dir) in [(plain, Self.rgb), (prior, model.path)] {
+            XCTAssertEqual(try CLI.run(["encode", png.path, "-o", file.path, "--model", dir, "--progressive",
+                                        "--steps", "4", "--chunk-bits", "8"]).status, 0)
+        }
+        XCTAssertEqual(try Data(contentsOf: plain), try Data(contentsOf: prior), "preview.json changes no coded bit")
+        let shown = tmp.appendingPathComponent("shown.npy"), raw = tmp.appendingPathComponent("raw.npy")
+        let plainRaw = tmp.appendingPathComponent("plain-raw.npy")
+        for (out, dir, how) in [(shown, model.path, "xhat"), (raw, model.path, "xhat-raw"), (plainRaw, Self.rgb, "xhat")] {
+            let r = try CLI.run(["decode", prior.path, "-o", out.path, "--model", dir, "--step", "3", "--reconstruct", how])
+            XCTAssertEqual(r.status, 0, r.stderr)
+        }
+        let pixels = try Self.npyData(shown)
+        XCTAssertEqual(Set(stride(from: 0, to: pixels.count, by: 3).map { pixels[$0] }), [153], "R: (0.2 + 1) · 127.5")
+        XCTAssertEqual(try Self.npyData(raw), try Self.npyData(plainRaw), "xhat-raw is the model without a prior")
+        XCTAssertNotEqual(try Self.npyData(raw), pixels)
+    }
+
     func testBadUsesFailCleanlyAndLeaveNoOutput() throws {
         let png = try writePNG("g.png", width: 8, height: 8, channels: 1)
         let out = tmp.appendingPathComponent("out.png"), encodedOut = tmp.appendingPathComponent("x.ddpm")
