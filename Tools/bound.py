@@ -13,9 +13,15 @@ exactly as docs/DESIGN.md §2:
 width (single terms at low t, where the bits are), one random t per stratum and image, weighted by the
 stratum width. Default: all T terms (exact, up to the x_t samples).
 
+A respaced chain instead of all T timesteps (the network is still called with the original timestep):
+--steps K [--spacing quadratic|even] keeps K timesteps as `ddpmc bound --steps K` does; --timesteps 0,3,...,999 or
+--chain-json FILE --chain-k K (a chains file of Tools/optimal_chain.py) keeps an explicit list.
+
 Examples:
   python3 Tools/bound.py --model Fixtures/models/fmnist28 --images fmnist:test --n 256
   python3 Tools/bound.py --model Fixtures/models/fmnist28 --images data/fmnist28/val.npy --n 64 --terms 100
+  python3 Tools/bound.py --model Fixtures/models/fmnist28 --images fmnist:test --n 200 \\
+      --chain-json /tmp/fmnist28-chains.json --chain-k 40
   --json prints a machine-readable summary on stdout.
 """
 import argparse
@@ -60,6 +66,7 @@ def evaluate(model, sched, variance_type, images_u8, terms=None, batch=256, seed
             w.append(b - a + 1)
     img_idx = torch.tensor(img_idx)
     t_idx = torch.tensor(t_idx)
+    model_t = torch.tensor(sched.timestep_map)  # the identity unless respaced
     w = torch.tensor(w, dtype=torch.float64)
     diff = torch.zeros(N, dtype=torch.float64)
     dec = torch.zeros(N, dtype=torch.float64)
@@ -73,7 +80,7 @@ def evaluate(model, sched, variance_type, images_u8, terms=None, batch=256, seed
         x0 = x0_all[ii]
         noise = torch.randn(x0.shape, generator=gen, dtype=torch.float64)
         xt = D.q_sample(sched, x0, ti, noise).float()
-        out = model(xt, ti).sample.double()
+        out = model(xt, model_t[ti]).sample.double()
         clip_t = (ti > 0) & clip if not clip_decoder else torch.full_like(ti, clip, dtype=torch.bool)
         terms_bpd, _ = D.vb_terms_bpd(sched, out, x0, xt.double(), ti, variance_type, clip_x0=clip_t)
         is_dec = ti == 0
@@ -100,6 +107,37 @@ def summarize(r):
                 diffusion=float(r["diffusion"].mean()), decoder=float(r["decoder"].mean()))
 
 
+def respaced_schedule(sched, a, ap):
+    """The schedule of the chain that --steps / --timesteps / --chain-json ask for (at most one of them)."""
+    given = [x for x in (a.steps, a.timesteps, a.chain_json) if x is not None]
+    if len(given) > 1:
+        ap.error("give at most one of --steps, --timesteps, --chain-json")
+    if a.steps is not None:
+        if not 2 <= a.steps <= sched.T:
+            ap.error(f"--steps must be within 2..{sched.T}")
+        return sched.respaced(a.steps, a.spacing)
+    if a.timesteps is not None:
+        kept = [int(v) for v in a.timesteps.split(",") if v.strip()]
+    elif a.chain_json is not None:
+        if a.chain_k is None:
+            ap.error("--chain-json needs --chain-k")
+        with open(a.chain_json) as f:
+            chains = json.load(f)
+        if chains.get("timesteps") != sched.T:
+            ap.error(f"{a.chain_json}: chains of a T = {chains.get('timesteps')} schedule, the model's T is {sched.T}")
+        if str(a.chain_k) not in chains["chains"]:
+            ap.error(f"{a.chain_json}: no chain for K = {a.chain_k}")
+        kept = chains["chains"][str(a.chain_k)]
+    else:
+        return sched
+    if len(kept) < 2:
+        ap.error("a chain keeps at least 2 timesteps (the decoder step and one more)")
+    try:
+        return sched.respaced_to(kept)
+    except ValueError as e:
+        ap.error(str(e))
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", required=True, help="diffusers directory (config.json, safetensors, scheduler_config.json)")
@@ -111,6 +149,12 @@ def main(argv=None):
     ap.add_argument("--terms", type=int, default=None, help="stratified estimate with <= K terms (default: all T)")
     ap.add_argument("--batch", type=int, default=256)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--steps", type=int, default=None, help="respaced chain of K kept timesteps (default: all T)")
+    ap.add_argument("--spacing", choices=["quadratic", "even"], default="quadratic",
+                    help="timesteps --steps keeps (as `ddpmc bound --spacing`)")
+    ap.add_argument("--timesteps", default=None, help="respaced chain through these 0-based timesteps, comma-separated")
+    ap.add_argument("--chain-json", default=None, help="chains file of Tools/optimal_chain.py (with --chain-k)")
+    ap.add_argument("--chain-k", type=int, default=None, help="the K-step chain of --chain-json")
     ap.add_argument("--variance", default=None, help="override variance_type (fixed_large, fixed_small, ...)")
     ap.add_argument("--clip", choices=["config", "yes", "no"], default="config",
                     help="clip x^_0 for t >= 2 (default: the scheduler config's clip_sample)")
@@ -127,6 +171,7 @@ def main(argv=None):
     imgs = imgs[a.offset:a.offset + a.n] if a.n else imgs[a.offset:]
     model, scfg = D.load_model_dir(a.model)
     sched = D.Schedule.from_scheduler_config(scfg)
+    sched = respaced_schedule(sched, a, ap)
     vt = a.variance or scfg.get("variance_type", "fixed_small")
     clip = scfg.get("clip_sample", False) if a.clip == "config" else a.clip == "yes"
     t0 = time.time()
@@ -134,6 +179,8 @@ def main(argv=None):
     s = summarize(r)
     s.update(model=a.model, images=a.images, offset=a.offset, terms=a.terms or sched.T, variance_type=vt,
              clip=clip, clip_decoder=a.clip_decoder, seconds=round(time.time() - t0, 1))
+    if sched.timestep_map != list(range(sched.T)):
+        s.update(steps=sched.T, timesteps=sched.timestep_map)
     if a.per_t:
         np.save(a.per_t, r["per_t"])
     if a.json:

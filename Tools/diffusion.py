@@ -125,12 +125,21 @@ class Schedule:
         """The `count` steps space_timesteps keeps, with the betas that keep their abar (improved-diffusion)."""
         if count == self.T:
             return self
-        kept = space_timesteps(self.T, count, spacing)
+        return self.respaced_to(space_timesteps(self.T, count, spacing))
+
+    def respaced_to(self, kept):
+        """The chain through an explicit increasing list of kept 0-based timesteps (e.g. a chain of
+        Tools/optimal_chain.py), respaced as `respaced` does; keeping every timestep returns self."""
+        kept = [int(i) for i in kept]
+        if not kept or any(b <= a for a, b in zip(kept, kept[1:])) or kept[0] < 0 or kept[-1] >= self.T:
+            raise ValueError(f"kept timesteps must increase within 0..{self.T - 1}: {kept}")
+        if len(kept) == self.T:
+            return self
+        abar = self.abar.cpu().numpy()
         last, new_betas = 1.0, []
-        for i, a in enumerate(self.abar.cpu().numpy()):
-            if i in kept:
-                new_betas.append(1 - a / last)
-                last = a
+        for i in kept:
+            new_betas.append(1 - abar[i] / last)
+            last = abar[i]
         return Schedule(betas=np.array(new_betas), timestep_map=[self.timestep_map[i] for i in kept],
                         device=self.device)
 
