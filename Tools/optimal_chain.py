@@ -478,7 +478,7 @@ def validate(a):
     sched = D.Schedule.from_scheduler_config(scfg)
     vt = scfg.get("variance_type", "fixed_small")
     clip = scfg.get("clip_sample", False)
-    imgs = np.ascontiguousarray(load_data(a.images)[a.offset:a.offset + a.n])
+    imgs = np.array(load_data(a.images)[a.offset:a.offset + a.n])   # a writable copy, not the memmap
     doc = None
     if a.chains:
         with open(a.chains) as fh:

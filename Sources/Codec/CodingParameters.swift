@@ -62,6 +62,19 @@ public struct CodingParameters: Equatable, Sendable {
         spacing = mode == .lossless ? .quadratic : .even
     }
 
+    /// These parameters with the chain a caller gets who names no spacing: a lossless file codes
+    /// the model's own chain when the model ships one (ModelChain; `steps` absent or its length),
+    /// else the mode's spacing. A progressive stream keeps even spacing: each step's side
+    /// information weighs on the stream, and the model's chain is optimal for the bound only.
+    public func withDefaultChain(of model: DiffusionModel) -> CodingParameters {
+        var p = self
+        if mode == .lossless, let chain = model.chain, steps == nil || steps == chain.steps {
+            p.spacing = .model
+            p.steps = chain.steps
+        }
+        return p
+    }
+
     /// The three ways a file codes, each with its own defaults, so that a header stores only what
     /// differs from them (docs/DESIGN.md §6).
     public enum Form: UInt8, Sendable {
@@ -156,6 +169,9 @@ public struct CodingParameters: Equatable, Sendable {
         }
         if let steps, !(1...trainTimesteps).contains(steps) {
             throw .outOfRange(name: "chain length (steps)", value: "\(steps)", range: "1...\(trainTimesteps)")
+        }
+        if spacing == .model, steps == nil {
+            throw .outOfRange(name: "chain length (steps)", value: "none", range: "the length of the model's own chain")
         }
         guard Limits.gridBits.contains(gridBits) else {
             throw .outOfRange(name: "grid bits", value: "\(gridBits)", range: "\(Limits.gridBits)")

@@ -17,6 +17,9 @@ public struct DiffusionModel: Sendable {
     public var channels: Int { network.config.inChannels }
     /// What previews shrink toward (`preview.json`), when the directory has one.
     public var preview: PreviewPrior?
+    /// The model's own coding chain (`codec_config.json`), when it ships one: the default chain of
+    /// the codec and what `TimestepSpacing.model` keeps.
+    public var chain: ModelChain?
 
     public init(directory: String) throws(DiffusionError) {
         var isDirectory: ObjCBool = false
@@ -35,6 +38,7 @@ public struct DiffusionModel: Sendable {
         let tiling = try ModelTiling.load(directory: directory, network: network.config)
         try self.init(network: network, scheduler: scheduler, tiling: tiling, directory: directory)
         preview = try PreviewPrior.load(directory: directory, channels: channels, timesteps: schedule.count)
+        chain = try ModelChain.load(directory: directory, scheduleCount: schedule.count)
     }
 
     /// `tiling` nil: patches of the network's `sample_size`.
@@ -58,12 +62,25 @@ public struct DiffusionModel: Sendable {
     }
 
     /// The reverse process of a chain over this model: the full schedule, or `steps` of it kept with
-    /// `spacing`; x̂0 clipped for t >= 2 as the scheduler config says unless `clipDenoised` is given.
+    /// `spacing` (`.model`: the model's own chain, whose length `steps` must be or leave out);
+    /// x̂0 clipped for t >= 2 as the scheduler config says unless `clipDenoised` is given.
     /// The one place a chain's process is built (the bound and both codecs).
     public func reverseProcess(steps: Int? = nil, spacing: TimestepSpacing = .even, clipDenoised: Bool? = nil,
                                clipDecoder: Bool = false) throws(DiffusionError) -> ReverseProcess {
         var s = schedule
-        if let steps { s = try s.respaced(steps: steps, spacing: spacing) }
+        if spacing == .model {
+            guard let chain else {
+                throw .invalidArgument(detail: "the model at \(directory) ships no chain of its own (codec_config.json "
+                    + "\"chain\"): use quadratic or even spacing")
+            }
+            guard steps == nil || steps == chain.steps else {
+                throw .invalidArgument(detail: "the model's own chain has \(chain.steps) steps, not \(steps ?? 0): "
+                    + "use quadratic or even spacing for other lengths")
+            }
+            s = try s.respaced(keeping: chain.timesteps)
+        } else if let steps {
+            s = try s.respaced(steps: steps, spacing: spacing)
+        }
         return ReverseProcess(schedule: s, varianceType: scheduler.varianceType,
                               clipDenoised: clipDenoised ?? scheduler.clipSample, clipDecoder: clipDecoder,
                               clipRange: scheduler.clipSampleRange)

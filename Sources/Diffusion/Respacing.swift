@@ -16,13 +16,23 @@ public enum TimestepSpacing: String, CaseIterable, Sendable {
     case even
     /// round(i² (T - 1) / (K - 1)²), bumped to stay strictly increasing (DDIM's "quad" idea).
     case quadratic
+    /// The model's own chain (ModelChain, `codec_config.json`): the K timesteps that minimize the
+    /// expected bound of that model, found by dynamic programming over measured jump costs.
+    case model
 
     /// Header code (0 is what files without the field mean).
-    public var code: Int { self == .even ? 0 : 1 }
+    public var code: Int {
+        switch self {
+        case .even: return 0
+        case .quadratic: return 1
+        case .model: return 2
+        }
+    }
     public init?(code: Int) {
         switch code {
         case 0: self = .even
         case 1: self = .quadratic
+        case 2: self = .model
         default: return nil
         }
     }
@@ -38,6 +48,8 @@ extension NoiseSchedule {
     {
         guard count >= 1, count <= total else { throw .invalidRespacing(steps: count, timesteps: total) }
         switch spacing {
+        case .model:
+            throw .invalidArgument(detail: "the model's own chain is a property of the model (DiffusionModel.reverseProcess)")
         case .even:
             let stride = count <= 1 ? 1.0 : Double(total - 1) / Double(count - 1)
             var position = 0.0
@@ -67,7 +79,17 @@ extension NoiseSchedule {
     /// betas from abar, which differs from the original ones in the last bits).
     public func respaced(steps: Int, spacing: TimestepSpacing = .even) throws(DiffusionError) -> NoiseSchedule {
         if steps == count { return self }
-        let kept = try Self.spacedTimesteps(total: count, count: steps, spacing: spacing)
+        return try respaced(keeping: try Self.spacedTimesteps(total: count, count: steps, spacing: spacing))
+    }
+
+    /// The chain through the given 0-based timesteps: strictly increasing, ending at the last one
+    /// (the prior term is the schedule's own).
+    public func respaced(keeping kept: [Int]) throws(DiffusionError) -> NoiseSchedule {
+        guard let first = kept.first, first >= 0, kept.last == count - 1,
+              zip(kept, kept.dropFirst()).allSatisfy({ $0 < $1 }) else {
+            throw .invalidArgument(detail: "a chain's timesteps must increase strictly from 0 or more up to \(count - 1)")
+        }
+        if kept.count == count { return self }
         var newBetas: [Double] = []
         var last = 1.0
         for i in kept {

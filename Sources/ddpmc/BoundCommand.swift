@@ -26,8 +26,8 @@ struct BoundCommand: ParsableCommand {
     var model: String?
     @Option(help: "seed of the x_t noise") var seed: UInt64 = 0
     @Option(parsing: .unconditional, help: "respace the chain to K steps (default: all)") var steps: Int?
-    @Option(help: "which timesteps --steps keeps: quadratic (the codec's default) or even (improved-diffusion's)")
-    var spacing = CodingParameters().spacing
+    @Option(help: "which timesteps the chain keeps: model (the model's own chain; no --steps needed), quadratic or even (improved-diffusion's); default: model when --steps is its length, else quadratic")
+    var spacing: TimestepSpacing?
     @Option(help: "estimate the sum over steps from K stratified terms per image (default: every step)")
     var terms: Int?
     @Option(parsing: .unconditional, help: "patches per network call") var batch: Int = 64
@@ -67,8 +67,9 @@ struct BoundCommand: ParsableCommand {
         let directory = try model ?? defaultModel(for: images)
         do {
             let diffusion = try DiffusionModel(directory: directory)
+            let chosen = spacing ?? (steps != nil && steps == diffusion.chain?.steps ? .model : .quadratic)
             let evaluator = try BoundEvaluator(
-                model: diffusion, steps: steps, spacing: spacing, terms: terms, seed: seed, batchSize: batch,
+                model: diffusion, steps: steps, spacing: chosen, terms: terms, seed: seed, batchSize: batch,
                 clipDenoised: clip == .config ? nil : clip == .yes, clipDecoder: clipDecoder)
             let report = try evaluate(evaluator, images)
             if let perStep { try writePerStep(report, to: perStep) }

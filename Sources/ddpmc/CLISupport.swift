@@ -119,5 +119,5 @@ func checkOutput(_ path: String, force: Bool, folderMayBeMissing: Bool = false) 
     }
 }
 
-/// `--spacing even|quadratic`.
+/// `--spacing even|quadratic|model`.
 extension TimestepSpacing: ExpressibleByArgument {}

@@ -20,8 +20,8 @@ struct EncodeCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "with --progressive: below this step (of the chain in use) code losslessly with bits-back") var losslessAfter: Int?
     @Option(parsing: .unconditional, help: "with --progressive: KL budget per chunk in bits (encode time grows as 2^bits)") var chunkBits = CodingParameters().chunkBits
     @Option(parsing: .unconditional, help: "with --progressive: index bits per chunk beyond its KL share") var slackBits = CodingParameters().slackBits
-    @Option(parsing: .unconditional, help: "code a respaced chain of this many steps (default \(CodingParameters.defaultSteps); the model's training steps, e.g. 1000, for the full chain)") var steps: Int?
-    @Option(help: "which timesteps a respaced chain keeps: quadratic (dense at low t, where the bits are) or even (default: quadratic; even with --progressive)")
+    @Option(parsing: .unconditional, help: "code a respaced chain of this many steps (default: the model's own chain, else \(CodingParameters.defaultSteps); the model's training steps, e.g. 1000, for the full chain)") var steps: Int?
+    @Option(help: "which timesteps a respaced chain keeps: model (the model's own optimal chain), quadratic (dense at low t, where the bits are) or even (default: model when the model ships a chain, else quadratic; even with --progressive)")
     var spacing: TimestepSpacing?
     @Option(parsing: .unconditional, help: "grid resolution: latents are coded on a grid of σ/2^bits") var gridBits = CodingParameters().gridBits
     @Option(parsing: .unconditional, help: "patches coded together through one network call per step") var group = CodingParameters().groupSize
@@ -58,6 +58,20 @@ struct EncodeCommand: ParsableCommand {
         return p
     }
 
+    /// The flags with the model's default chain filled in (CodingParameters.withDefaultChain).
+    func parameters(for model: DiffusionModel) throws -> CodingParameters {
+        var p = parameters
+        guard spacing == .model else { return spacing == nil ? p.withDefaultChain(of: model) : p }
+        guard let chain = model.chain else {
+            throw CLIError("--spacing model: the model at \(model.directory) ships no chain of its own (codec_config.json); use quadratic or even")
+        }
+        if let steps, steps != chain.steps {
+            throw CLIError("--spacing model: the model's own chain has \(chain.steps) steps, not \(steps)")
+        }
+        p.steps = chain.steps
+        return p
+    }
+
     func run() throws {
         do {
             try AtomicFile.refuseOverwrite(input: input, output: output)
@@ -70,7 +84,7 @@ struct EncodeCommand: ParsableCommand {
             guard let first = images.first else { throw CLIError("\(input) holds no images") }
             let dir = try model ?? bundledModelDirectory(channels: first.image.channels)
             let diffusion = try DiffusionModel(directory: dir)
-            let p = parameters
+            let p = try parameters(for: diffusion)
             let k = p.chainLength(trainTimesteps: diffusion.schedule.count)
             if let steps, steps > diffusion.schedule.count {
                 throw CLIError("--steps must be at most the model's \(diffusion.schedule.count) timesteps")

@@ -19,8 +19,8 @@ struct RDCommand: ParsableCommand {
     @Argument(help: "images or data sets (PNG, folder, idx/idx.gz, .npy)") var inputs: [String] = []
     @Option(help: "output folder") var out: String
     @Option(help: "diffusers model directory (default: the bundled model for the images' channel count)") var model: String?
-    @Option(parsing: .unconditional, help: "chain length after respacing") var steps = CodingParameters.defaultSteps
-    @Option(help: "which timesteps the respaced chain keeps: even or quadratic") var spacing = CodingParameters(mode: .progressive).spacing
+    @Option(parsing: .unconditional, help: "chain length after respacing (default \(CodingParameters.defaultSteps); with --spacing model the model chain's length)") var steps: Int?
+    @Option(help: "which timesteps the respaced chain keeps: even, quadratic or model (the model's own chain)") var spacing = CodingParameters(mode: .progressive).spacing
     @Option(parsing: .unconditional, help: "record every k-th step") var every = 1
     @Option(parsing: .unconditional, help: "KL budget per chunk in bits") var chunkBits = CodingParameters().chunkBits
     @Option(parsing: .unconditional, help: "index bits per chunk beyond its KL share") var slackBits = CodingParameters().slackBits
@@ -37,7 +37,7 @@ struct RDCommand: ParsableCommand {
     func validate() throws {
         if inputs.isEmpty && !replot { throw ValidationError("give at least one input") }
         if replot && !inputs.isEmpty { throw ValidationError("--replot reads OUT/rd.csv: give no inputs") }
-        if steps < 1 { throw ValidationError("--steps must be at least 1") }
+        if let steps, steps < 1 { throw ValidationError("--steps must be at least 1") }
         if every < 1 { throw ValidationError("--every must be at least 1") }
         if !CodingParameters.Limits.chunkBits.contains(chunkBits) {
             throw ValidationError("--chunk-bits must be in \(CodingParameters.Limits.chunkBits)")
@@ -99,7 +99,14 @@ struct RDCommand: ParsableCommand {
         let dir = try model ?? bundledModelDirectory(channels: first.image.channels)
         let codec = try ProgressiveCodec(model: try DiffusionModel(directory: dir))
         var p = CodingParameters(mode: .progressive)
-        p.steps = min(steps, codec.model.schedule.count); p.spacing = spacing; p.chunkBits = chunkBits; p.slackBits = slackBits
+        if spacing == .model {
+            guard let chain = codec.model.chain else { throw CLIError("--spacing model: the model at \(dir) ships no chain of its own") }
+            if let steps, steps != chain.steps { throw CLIError("--spacing model: the model's own chain has \(chain.steps) steps, not \(steps)") }
+            p.steps = chain.steps
+        } else {
+            p.steps = min(steps ?? CodingParameters.defaultSteps, codec.model.schedule.count)
+        }
+        p.spacing = spacing; p.chunkBits = chunkBits; p.slackBits = slackBits
         var study = RDStudy(codec: codec, parameters: p)
         let k = study.chainLength
         study.every = every

@@ -1,0 +1,43 @@
+import Foundation
+import UNet
+
+/// A model's own coding chain: the K of its T timesteps that minimize its expected bound
+/// (`Tools/optimal_chain.py`: one network call per timestep and image gives the cost of every
+/// jump s → t in closed form, and dynamic programming picks the cheapest K-step path). Different
+/// models put their bits at different timesteps, so a fixed spacing rule is a guess where this
+/// is a measurement. It changes every probability of a file, so it lives in `codec_config.json`,
+/// which is part of the model's identity (ModelIdentity):
+///
+///     {"chain": {"timesteps": [t_0, …, t_{K−1}], "note": "how it was found"}}
+///
+/// 0-based timesteps as the network sees them, strictly increasing, the last one T − 1.
+public struct ModelChain: Equatable, Sendable {
+    public let timesteps: [Int]
+    public var steps: Int { timesteps.count }
+
+    public init(timesteps: [Int], scheduleCount: Int) throws(DiffusionError) {
+        guard let first = timesteps.first, first >= 0, timesteps.last == scheduleCount - 1,
+              zip(timesteps, timesteps.dropFirst()).allSatisfy({ $0 < $1 }) else {
+            throw .invalidArgument(detail: "a chain's timesteps must increase strictly from 0 or more up to \(scheduleCount - 1)")
+        }
+        self.timesteps = timesteps
+    }
+
+    /// The `chain` of `codec_config.json` beside a model with `scheduleCount` timesteps; nil when
+    /// the file or the key is absent.
+    public static func load(directory: String, scheduleCount: Int) throws(DiffusionError) -> ModelChain? {
+        let path = (directory as NSString).appendingPathComponent("codec_config.json")
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        func bad(_ reason: String) -> DiffusionError { .unreadable(path: path, reason: reason) }
+        guard let data = FileManager.default.contents(atPath: path), data.count <= 1 << 20 else {
+            throw bad("not readable, or larger than 1 MiB")
+        }
+        guard let dict = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else { throw bad("not a JSON object") }
+        guard let value = dict["chain"] else { return nil }
+        guard let chain = value as? [String: Any] else { throw bad("\"chain\" must be an object") }
+        let r = JSONFieldReader<DiffusionError>(dict: chain) { _, reason in bad("chain: " + reason) }
+        guard r.value("timesteps") != nil else { throw bad("\"chain\" lacks \"timesteps\"") }
+        let t = try r.ints("timesteps", default: [])
+        do { return try ModelChain(timesteps: t, scheduleCount: scheduleCount) } catch { throw bad(error.description) }
+    }
+}
