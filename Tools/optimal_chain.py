@@ -35,6 +35,7 @@ Subcommands:
   check     the real respaced bound (Schedule.respaced_to + vb_terms_bpd, as bound.py) of chains on a few fit
             images with the same x_t draws, against the cached costs: validates the whole construction
   validate  bound.py's evaluate of quadratic and optimal chains on held-out images (paired, per-image saved)
+  ship      writes one chain into the model's codec_config.json: the codec's default chain (part of the identity)
 
 Examples (one thread, on a busy 2-core machine: fmnist28 11-14 min per 32 training images, photo32 with
 --decoder-stride 8 5-7 min per 16 crops; solve ~5 s):
@@ -509,6 +510,33 @@ def validate(a):
         print(f"{spec:8s}  {tot.mean():8.4f} ± {se(tot):.4f}   {d.mean():+8.4f} ± {se(d):.4f}")
 
 
+# ---------------------------------------------------------------- shipping a chain with its model
+def ship(a):
+    """Write the optimal K chain into the model's codec_config.json (other keys kept). The chain changes every
+    probability of a file, so codec_config.json is part of the model's identity: files coded before no longer
+    decode with the model, and the runtime says which part differs."""
+    with open(a.chains) as fh:
+        doc = json.load(fh)
+    kept = doc["chains"][str(a.k)]
+    path = os.path.join(a.model, "codec_config.json")
+    cfg = {}
+    if os.path.exists(path):
+        with open(path) as fh:
+            cfg = json.load(fh)
+    cfg["chain"] = {
+        "timesteps": kept,
+        "note": (f"Tools/optimal_chain.py, K = {a.k}: expected {doc['expected_bits_per_dim'][str(a.k)]:.4f} bits/dim on "
+                 f"{doc['images']} images of {doc['data']} (quadratic K = {a.k}: "
+                 f"{doc['quadratic_expected_bits_per_dim'][str(a.k)]:.4f}; full chain "
+                 f"{doc['full_chain_expected_bits_per_dim']:.4f})"),
+    }
+    with open(path + ".tmp", "w") as fh:
+        json.dump(cfg, fh, indent=1)
+        fh.write("\n")
+    os.replace(path + ".tmp", path)
+    print(f"wrote the K = {a.k} chain into {path}: {kept}")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -554,8 +582,12 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--batch", type=int, default=100)
     p.add_argument("--threads", type=int, default=1)
+    p = sub.add_parser("ship", help="write an optimal chain into the model's codec_config.json")
+    p.add_argument("--model", required=True)
+    p.add_argument("--chains", required=True, help="chains JSON of solve")
+    p.add_argument("--k", type=int, required=True)
     a = ap.parse_args(argv)
-    dict(fit=fit, solve=solve, check=check, validate=validate)[a.cmd](a)
+    dict(fit=fit, solve=solve, check=check, validate=validate, ship=ship)[a.cmd](a)
 
 
 if __name__ == "__main__":

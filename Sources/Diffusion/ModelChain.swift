@@ -10,15 +10,17 @@ import UNet
 ///
 ///     {"chain": {"timesteps": [t_0, …, t_{K−1}], "note": "how it was found"}}
 ///
-/// 0-based timesteps as the network sees them, strictly increasing, the last one T − 1.
+/// 0-based timesteps as the network sees them, strictly increasing. The top need not be T − 1: the
+/// prior term is taken at the top kept timestep, and where ᾱ is already tiny it costs less than the
+/// jumps up to T − 1 would (the fitted chains of the bundled models stop near t = 700).
 public struct ModelChain: Equatable, Sendable {
     public let timesteps: [Int]
     public var steps: Int { timesteps.count }
 
     public init(timesteps: [Int], scheduleCount: Int) throws(DiffusionError) {
-        guard let first = timesteps.first, first >= 0, timesteps.last == scheduleCount - 1,
+        guard let first = timesteps.first, first >= 0, let last = timesteps.last, last < scheduleCount,
               zip(timesteps, timesteps.dropFirst()).allSatisfy({ $0 < $1 }) else {
-            throw .invalidArgument(detail: "a chain's timesteps must increase strictly from 0 or more up to \(scheduleCount - 1)")
+            throw .invalidArgument(detail: "a chain's timesteps must increase strictly within 0...\(scheduleCount - 1)")
         }
         self.timesteps = timesteps
     }

@@ -82,12 +82,13 @@ extension NoiseSchedule {
         return try respaced(keeping: try Self.spacedTimesteps(total: count, count: steps, spacing: spacing))
     }
 
-    /// The chain through the given 0-based timesteps: strictly increasing, ending at the last one
-    /// (the prior term is the schedule's own).
+    /// The chain through the given 0-based timesteps, strictly increasing. The top may stop short of
+    /// the last timestep: the prior term is then taken at the top kept one (an optimal chain stops
+    /// where the prior costs less than the jumps above it would).
     public func respaced(keeping kept: [Int]) throws(DiffusionError) -> NoiseSchedule {
-        guard let first = kept.first, first >= 0, kept.last == count - 1,
+        guard let first = kept.first, first >= 0, let top = kept.last, top < count,
               zip(kept, kept.dropFirst()).allSatisfy({ $0 < $1 }) else {
-            throw .invalidArgument(detail: "a chain's timesteps must increase strictly from 0 or more up to \(count - 1)")
+            throw .invalidArgument(detail: "a chain's timesteps must increase strictly within 0...\(count - 1)")
         }
         if kept.count == count { return self }
         var newBetas: [Double] = []

@@ -25,7 +25,11 @@ final class ModelChainTests: XCTestCase {
         let kept = try NoiseSchedule.spacedTimesteps(total: 1000, count: 17, spacing: .quadratic)
         XCTAssertEqual(try full.respaced(keeping: kept), try full.respaced(steps: 17, spacing: .quadratic))
         XCTAssertEqual(try full.respaced(keeping: Array(0..<1000)), full)
-        for bad in [[], [0, 5, 5, 999], [3, 1, 999], [0, 10, 998], [-1, 999], [0, 1000]] {
+        // A chain may stop short of the last timestep: the prior is then taken at its top.
+        let short = try full.respaced(keeping: [0, 10, 700])
+        XCTAssertEqual(short.alphasCumprod.last!, full.alphasCumprod[700], accuracy: 1e-15)
+        XCTAssertEqual(short.modelTimesteps, [0, 10, 700])
+        for bad in [[], [0, 5, 5, 999], [3, 1, 999], [-1, 999], [0, 1000]] {
             XCTAssertThrowsError(try full.respaced(keeping: bad), "\(bad)")
         }
         XCTAssertThrowsError(try NoiseSchedule.spacedTimesteps(total: 1000, count: 10, spacing: .model),
@@ -39,7 +43,7 @@ final class ModelChainTests: XCTestCase {
         XCTAssertNil(try DiffusionModel(directory: try model(codecConfig: nil)).chain)
         XCTAssertNil(try DiffusionModel(directory: try model(codecConfig: #"{"tiling": "patches"}"#)).chain)
         for config in [#"{"chain": [0, 999]}"#, #"{"chain": {"steps": 3}}"#, #"{"chain": {"timesteps": "0,999"}}"#,
-                       #"{"chain": {"timesteps": [0, 500, 400, 999]}}"#, #"{"chain": {"timesteps": [0, 500, 998]}}"#,
+                       #"{"chain": {"timesteps": [0, 500, 400, 999]}}"#, #"{"chain": {"timesteps": [0, 500, 1000]}}"#,
                        #"{"chain": {"timesteps": []}}"#] {
             XCTAssertThrowsError(try DiffusionModel(directory: try model(codecConfig: config)), config) { error in
                 XCTAssertTrue("\(error)".contains("codec_config.json") && "\(error)".contains("chain"), "\(config): \(error)")
@@ -68,7 +72,7 @@ final class ModelChainTests: XCTestCase {
     }
 
     func testRoundTripsOverTheModelsChainAreExactAndTheChainIsPartOfTheIdentity() throws {
-        let dir = try model(codecConfig: #"{"chain": {"timesteps": [0, 1, 7, 999]}}"#)
+        let dir = try model(codecConfig: #"{"chain": {"timesteps": [0, 1, 7, 700]}}"#)
         let m = try DiffusionModel(directory: dir)
         let images = [try randomImage("b", width: 30, height: 9, channels: 1, seed: 4)]
         let codec = try LosslessCodec(model: m)
@@ -88,7 +92,7 @@ final class ModelChainTests: XCTestCase {
         XCTAssertEqual(decoded.images, images)
 
         // The same weights with another chain are another model: refused, naming the config.
-        let other = try LosslessCodec(model: try DiffusionModel(directory: try model(codecConfig: #"{"chain": {"timesteps": [0, 2, 7, 999]}}"#)))
+        let other = try LosslessCodec(model: try DiffusionModel(directory: try model(codecConfig: #"{"chain": {"timesteps": [0, 2, 7, 700]}}"#)))
         XCTAssertThrowsError(try other.decode(bytes)) { error in
             XCTAssertTrue("\(error)".contains("codec_config.json"), "\(error)")
         }
