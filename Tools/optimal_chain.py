@@ -53,6 +53,7 @@ import glob
 import json
 import math
 import os
+import re
 import sys
 import time
 
@@ -530,9 +531,10 @@ def ship(a):
                  f"{doc['quadratic_expected_bits_per_dim'][str(a.k)]:.4f}; full chain "
                  f"{doc['full_chain_expected_bits_per_dim']:.4f})"),
     }
+    text = json.dumps(cfg, indent=1)
+    text = re.sub(r"\[\s*([0-9,\s]+?)\s*\]", lambda m: "[" + ", ".join(m.group(1).replace(",", " ").split()) + "]", text)
     with open(path + ".tmp", "w") as fh:
-        json.dump(cfg, fh, indent=1)
-        fh.write("\n")
+        fh.write(text + "\n")
     os.replace(path + ".tmp", path)
     print(f"wrote the K = {a.k} chain into {path}: {kept}")
 

@@ -95,7 +95,7 @@ public struct FileSummary: Sendable {
         out.append("model:       identity \(Checksums.hex(h.modelDigest))")
         let shown = h.images.prefix(3).map { "\($0.name) \($0.width)×\($0.height)×\($0.channels)" }.joined(separator: ", ")
         out.append("images:      \(h.images.count), \(dimensions) sub-pixels, \(shown)\(h.images.count > 3 ? ", …" : "")")
-        let spacing = parameters.map { ", \($0.spacing.rawValue) spacing" } ?? ""
+        let spacing = parameters.map { $0.spacing == .model ? ", the model's own chain" : ", \($0.spacing.rawValue) spacing" } ?? ""
         out.append("chain:       \(h.steps) steps\(spacing)")
         out.append(String(format: "rate:        %.4f bits/dim (%@; container %d bytes)", bitsPerDim, route, containerBytes))
         if let initialBits, initialBits.isFinite, let net = netBitsPerDim {

@@ -11,14 +11,15 @@ import EntropyCoding
 /// of its decoder step (T* = 1: pixels under P_0(v | x_1), no pops).
 struct Bootstrap {
     let model: DiffusionModel
-    /// The direct route's parameters: the file's chain (steps, spacing, seed, clipping) with the
-    /// direct chunk budget for these patches.
+    /// The direct route's parameters: the file's chain (steps, spacing, seed, clipping; the direct
+    /// route's own 50 quadratic steps in place of the model's chain) with the direct chunk budget
+    /// for these patches.
     let parameters: CodingParameters
 
     init(model: DiffusionModel, file p: CodingParameters, dimensions: Int) {
         self.model = model
-        var d = CodingParameters.direct(following: p, dimensions: dimensions)
-        d.steps = p.chainLength(trainTimesteps: model.schedule.count)
+        var d = CodingParameters.direct(following: p, dimensions: dimensions,
+                                        steps: p.chainLength(trainTimesteps: model.schedule.count))
         d.gridBits = p.gridBits
         d.windowSigmas = p.windowSigmas
         d.groupSize = p.groupSize

@@ -53,9 +53,8 @@ extension LosslessCodec {
             result.bitsBack = report
         }
         if tryDirect {
-            // The direct route's own defaults; the steps, spacing, seed and clipping asked for apply.
-            var p = CodingParameters.direct(following: parameters, dimensions: dims)
-            p.steps = parameters.steps ?? CodingParameters.directSteps
+            // The direct route's own defaults; the steps, spacing, seed and clipping asked for apply (CodingParameters.direct).
+            let p = CodingParameters.direct(following: parameters, dimensions: dims, steps: CodingParameters.directSteps)
             let direct: ProgressiveEncodeResult
             do {
                 direct = try ProgressiveCodec(codec: self).encode(images, kind: kind, parameters: p) { done, total in
