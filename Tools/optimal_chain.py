@@ -35,6 +35,8 @@ Subcommands:
   check     the real respaced bound (Schedule.respaced_to + vb_terms_bpd, as bound.py) of chains on a few fit
             images with the same x_t draws, against the cached costs: validates the whole construction
   validate  bound.py's evaluate of quadratic and optimal chains on held-out images (paired, per-image saved)
+  crossval  the DP fitted on each cache file alone, priced on the others: its chains' held-out cost (the DP's
+            in-sample expected bound is optimistic: it picks timesteps whose draws happened to cost little)
   ship      writes one chain into the model's codec_config.json: the codec's default chain (part of the identity)
 
 Examples (one thread, on a busy 2-core machine: fmnist28 11-14 min per 32 training images, photo32 with
@@ -511,6 +513,32 @@ def validate(a):
         print(f"{spec:8s}  {tot.mean():8.4f} ± {se(tot):.4f}   {d.mean():+8.4f} ± {se(d):.4f}")
 
 
+# ---------------------------------------------------------------- held-out check of the DP itself
+def crossval(a):
+    """The DP picks timesteps whose single-draw costs happened to be low on the fit images, so its expected bound
+    there is optimistic. Fit the DP on each cache file alone and price its chains on the other files' images (exact,
+    from their cached costs), against the quadratic reference chain on the same images."""
+    paths = sorted({p for pat in a.cache for p in glob.glob(pat)})
+    if len(paths) < 2:
+        raise SystemExit("cross-validation needs at least two cache files (fits of different images)")
+    ks = [int(k) for k in a.k.split(",")]
+    diffs = {k: [] for k in ks}
+    insample = {k: [] for k in ks}
+    for i, p in enumerate(paths):
+        fit, rest = Costs([p]), Costs([q for j, q in enumerate(paths) if j != i])
+        J, F, prior = fit.matrices()
+        chains, costs = solve_dp(J, F, prior, max(ks))
+        ref_fit = fit.per_image(D.space_timesteps(fit.T, a.reference, "quadratic"))
+        ref = rest.per_image(D.space_timesteps(rest.T, a.reference, "quadratic"))
+        for k in ks:
+            insample[k].append(costs[k] - ref_fit.mean())
+            diffs[k].append(rest.per_image(chains[k]) - ref)
+    print(f"optimal K against quadratic {a.reference}, bits/dim: on the fit's own images, and on the other files' images")
+    for k in ks:
+        d = np.concatenate(diffs[k])
+        print(f"  K = {k:3d}: in-sample {np.mean(insample[k]):+.4f}   held-out {d.mean():+.4f} ± {d.std(ddof=1) / math.sqrt(len(d)):.4f}")
+
+
 # ---------------------------------------------------------------- shipping a chain with its model
 def ship(a):
     """Write the optimal K chain into the model's codec_config.json (other keys kept). The chain changes every
@@ -584,12 +612,16 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--batch", type=int, default=100)
     p.add_argument("--threads", type=int, default=1)
+    p = sub.add_parser("crossval", help="DP fitted on each cache file, priced on the others (held-out)")
+    p.add_argument("--cache", nargs="+", required=True)
+    p.add_argument("--k", default="30,40,50,60,80")
+    p.add_argument("--reference", type=int, default=100, help="steps of the quadratic reference chain")
     p = sub.add_parser("ship", help="write an optimal chain into the model's codec_config.json")
     p.add_argument("--model", required=True)
     p.add_argument("--chains", required=True, help="chains JSON of solve")
     p.add_argument("--k", type=int, required=True)
     a = ap.parse_args(argv)
-    dict(fit=fit, solve=solve, check=check, validate=validate, ship=ship)[a.cmd](a)
+    dict(fit=fit, solve=solve, check=check, validate=validate, crossval=crossval, ship=ship)[a.cmd](a)
 
 
 if __name__ == "__main__":
