@@ -74,7 +74,7 @@ final class LosslessRoundTripTests: XCTestCase {
         let image = try randomImage("s", width: 28, height: 28, channels: 1, seed: 21)
         let codec = try LosslessCodec(model: try fixtureModel("gray28-plain"))
         var files: [TimestepSpacing: [UInt8]] = [:]
-        for spacing in TimestepSpacing.allCases {
+        for spacing in [TimestepSpacing.even, .quadratic] {   // .model: ModelChainTests
             var p = CodingParameters()
             p.steps = 6; p.spacing = spacing
             let (bytes, _) = try codec.encode([image], kind: .folder, parameters: p)

@@ -274,7 +274,7 @@ final class ProgressiveTests: XCTestCase {
         let codec = try ProgressiveCodec(model: try fixtureModel("opt-uneven-heads"))
         XCTAssertEqual(CodingParameters(mode: .progressive).spacing, .even)
         var streams: [[UInt8]] = []
-        for spacing in TimestepSpacing.allCases {
+        for spacing in [TimestepSpacing.even, .quadratic] {   // .model: ModelChainTests
             var p = Self.parameters(steps: 5, losslessAfter: 2)
             p.spacing = spacing
             let r = try codec.encode(images, kind: .folder, parameters: p)
