@@ -35,10 +35,11 @@ public struct DiffusionModel: Sendable {
         } catch {
             throw .model(path: directory, message: "\(error)")
         }
-        let tiling = try ModelTiling.load(directory: directory, network: network.config)
+        let codecConfig = try CodecConfig(directory: directory)
+        let tiling = try ModelTiling.load(codecConfig, network: network.config, directory: directory)
         try self.init(network: network, scheduler: scheduler, tiling: tiling, directory: directory)
         preview = try PreviewPrior.load(directory: directory, channels: channels, timesteps: schedule.count)
-        chain = try ModelChain.load(directory: directory, scheduleCount: schedule.count)
+        chain = try ModelChain.load(codecConfig, scheduleCount: schedule.count)
     }
 
     /// `tiling` nil: patches of the network's `sample_size`.

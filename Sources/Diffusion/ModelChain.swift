@@ -18,23 +18,15 @@ public struct ModelChain: Equatable, Sendable {
     public var steps: Int { timesteps.count }
 
     public init(timesteps: [Int], scheduleCount: Int) throws(DiffusionError) {
-        guard let first = timesteps.first, first >= 0, let last = timesteps.last, last < scheduleCount,
-              zip(timesteps, timesteps.dropFirst()).allSatisfy({ $0 < $1 }) else {
-            throw .invalidArgument(detail: "a chain's timesteps must increase strictly within 0...\(scheduleCount - 1)")
-        }
+        try NoiseSchedule.checkKept(timesteps, total: scheduleCount)
         self.timesteps = timesteps
     }
 
-    /// The `chain` of `codec_config.json` beside a model with `scheduleCount` timesteps; nil when
-    /// the file or the key is absent.
-    public static func load(directory: String, scheduleCount: Int) throws(DiffusionError) -> ModelChain? {
-        let path = (directory as NSString).appendingPathComponent("codec_config.json")
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
-        func bad(_ reason: String) -> DiffusionError { .unreadable(path: path, reason: reason) }
-        guard let data = FileManager.default.contents(atPath: path), data.count <= 1 << 20 else {
-            throw bad("not readable, or larger than 1 MiB")
-        }
-        guard let dict = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else { throw bad("not a JSON object") }
+    /// The `chain` of a model's `codec_config.json` for `scheduleCount` timesteps; nil when the file
+    /// or the key is absent.
+    static func load(_ config: CodecConfig, scheduleCount: Int) throws(DiffusionError) -> ModelChain? {
+        guard let dict = config.object else { return nil }
+        func bad(_ reason: String) -> DiffusionError { .unreadable(path: config.path, reason: reason) }
         guard let value = dict["chain"] else { return nil }
         guard let chain = value as? [String: Any] else { throw bad("\"chain\" must be an object") }
         let r = JSONFieldReader<DiffusionError>(dict: chain) { _, reason in bad("chain: " + reason) }

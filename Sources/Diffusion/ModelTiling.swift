@@ -76,19 +76,11 @@ public enum ModelTiling: Equatable, Sendable {
         return .patches(height: size.height, width: size.width)
     }
 
-    /// Reads `codec_config.json` beside a network with this config; a directory without one is
-    /// tiled in patches of the network's `sample_size`.
-    public static func load(directory: String, network: UNetConfig) throws(DiffusionError) -> ModelTiling {
-        let path = (directory as NSString).appendingPathComponent("codec_config.json")
-        guard FileManager.default.fileExists(atPath: path) else { return try patches(network, directory: directory) }
-        guard let data = FileManager.default.contents(atPath: path), data.count <= 1 << 20 else {
-            throw .unreadable(path: path, reason: "not readable, or larger than 1 MiB")
-        }
-        let object: Any
-        do { object = try JSONSerialization.jsonObject(with: data) } catch {
-            throw .unreadable(path: path, reason: "not valid JSON")
-        }
-        guard let dict = object as? [String: Any] else { throw .unreadable(path: path, reason: "not a JSON object") }
+    /// The tiling `codec_config.json` declares for a network with this config; a directory without
+    /// one is tiled in patches of the network's `sample_size`.
+    static func load(_ config: CodecConfig, network: UNetConfig, directory: String) throws(DiffusionError) -> ModelTiling {
+        guard let dict = config.object else { return try patches(network, directory: directory) }
+        let path = config.path
         let r = JSONFieldReader<DiffusionError>(dict: dict) { _, reason in .unreadable(path: path, reason: reason) }
         switch try r.string("tiling", default: "patches") {
         case "patches":

@@ -86,10 +86,7 @@ extension NoiseSchedule {
     /// the last timestep: the prior term is then taken at the top kept one (an optimal chain stops
     /// where the prior costs less than the jumps above it would).
     public func respaced(keeping kept: [Int]) throws(DiffusionError) -> NoiseSchedule {
-        guard let first = kept.first, first >= 0, let top = kept.last, top < count,
-              zip(kept, kept.dropFirst()).allSatisfy({ $0 < $1 }) else {
-            throw .invalidArgument(detail: "a chain's timesteps must increase strictly within 0...\(count - 1)")
-        }
+        try Self.checkKept(kept, total: count)
         if kept.count == count { return self }
         var newBetas: [Double] = []
         var last = 1.0
@@ -98,5 +95,13 @@ extension NoiseSchedule {
             last = alphasCumprod[i]
         }
         return try NoiseSchedule(betas: newBetas, modelTimesteps: kept.map { modelTimesteps[$0] })
+    }
+
+    /// Kept timesteps must increase strictly within 0..<total (ModelChain and respacing).
+    static func checkKept(_ kept: [Int], total: Int) throws(DiffusionError) {
+        guard let first = kept.first, first >= 0, let top = kept.last, top < total,
+              zip(kept, kept.dropFirst()).allSatisfy({ $0 < $1 }) else {
+            throw .invalidArgument(detail: "a chain's timesteps must increase strictly within 0...\(total - 1)")
+        }
     }
 }

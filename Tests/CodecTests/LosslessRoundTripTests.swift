@@ -11,6 +11,20 @@ func fixtureModel(_ name: String) throws -> DiffusionModel {
     try DiffusionModel(directory: repositoryRoot.appendingPathComponent("Fixtures/unet/\(name)").path)
 }
 
+/// A temporary copy of a fixture model with `codecConfig` as its codec_config.json (nil: none),
+/// removed when `test` ends.
+func fixtureModelCopy(_ fixture: String, codecConfig: String?, removedAfter test: XCTestCase) throws -> String {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("model-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    test.addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+    let source = repositoryRoot.appendingPathComponent("Fixtures/unet/\(fixture)")
+    for name in ["config.json", "diffusion_pytorch_model.safetensors", "scheduler_config.json"] {
+        try FileManager.default.copyItem(at: source.appendingPathComponent(name), to: dir.appendingPathComponent(name))
+    }
+    if let codecConfig { try Data(codecConfig.utf8).write(to: dir.appendingPathComponent("codec_config.json")) }
+    return dir.path
+}
+
 func randomImage(_ name: String, width: Int, height: Int, channels: Int, seed: UInt64) throws -> NamedImage {
     var s = seed
     let px = (0..<(width * height * channels)).map { i -> UInt8 in

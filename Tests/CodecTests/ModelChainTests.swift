@@ -9,15 +9,7 @@ import XCTest
 final class ModelChainTests: XCTestCase {
     /// A copy of a fixture model with `codec_config` beside it (nil: none).
     func model(_ fixture: String = "gray28-plain", codecConfig: String?) throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("chain-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
-        let source = repositoryRoot.appendingPathComponent("Fixtures/unet/\(fixture)")
-        for name in ["config.json", "diffusion_pytorch_model.safetensors", "scheduler_config.json"] {
-            try FileManager.default.copyItem(at: source.appendingPathComponent(name), to: dir.appendingPathComponent(name))
-        }
-        if let codecConfig { try Data(codecConfig.utf8).write(to: dir.appendingPathComponent("codec_config.json")) }
-        return dir.path
+        try fixtureModelCopy(fixture, codecConfig: codecConfig, removedAfter: self)
     }
 
     func testAChainOfGivenTimestepsIsTheSameAsASpacedOne() throws {

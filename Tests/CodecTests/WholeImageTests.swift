@@ -9,15 +9,7 @@ import XCTest
 final class WholeImageTests: XCTestCase {
     /// A copy of a fixture model with a codec_config.json beside it.
     func wholeImageModel(_ fixture: String = "rgb32-attn-nullhead", config: String) throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("whole-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
-        let source = repositoryRoot.appendingPathComponent("Fixtures/unet/\(fixture)")
-        for name in ["config.json", "diffusion_pytorch_model.safetensors", "scheduler_config.json"] {
-            try FileManager.default.copyItem(at: source.appendingPathComponent(name), to: dir.appendingPathComponent(name))
-        }
-        try Data(config.utf8).write(to: dir.appendingPathComponent("codec_config.json"))
-        return dir.path
+        try fixtureModelCopy(fixture, codecConfig: config, removedAfter: self)
     }
 
     func testGeometry() throws {
