@@ -4,6 +4,12 @@ one file per image, an archive, and photos, each beside the bound of the chain i
 classical baselines of the same images (Tools/results/baselines-*.json, made by Tools/baselines.py).
 
   python3 Tools/bench_every_file.py [--n 100] [--archive 200] [--out DIR] [--bin .build/release/ddpmc]
+      [--skip single,archive,photos,tail] [--tail-n 10] [--tstar 5]
+
+The tail part: progressive files with a lossless tail (--lossless-after T*) on the first --tail-n Fashion-MNIST test
+images one file each, the same images as one archive, and the astronaut 128: the tail bootstrapped (the encoder's
+choice) and not (--bootstrap 0), against the stream's own bits plus the tail's bound (the chain's terms at steps
+1..T*, `ddpmc bound --per-step`).
 
 Writes DIR/every-file.json and prints a Markdown table. Needs the release build and the data of
 Tools/prepare_data.py (photo-test); Fashion-MNIST from the dataset-fashion-mnist package.
@@ -40,6 +46,22 @@ def bounds(bin_, path, steps, spacing="quadratic", limit=None):
     return [im["bits_per_dim"] for im in json.loads(run(cmd))["images"]]
 
 
+def tail_bound(bin_, path, tstar, out, steps=100, spacing="even"):
+    """Mean over the images of the chain's terms at steps 1..T* (L_0 and the KLs the tail codes), bits/dim."""
+    csv = os.path.join(out, "per-step.csv")
+    run([bin_, "bound", path, "--steps", str(steps), "--spacing", spacing, "--per-step", csv])
+    rows = [line.split(",") for line in open(csv).read().split("\n")[1:] if line.strip()]
+    return float(sum(float(r[3]) for r in rows if int(r[0]) <= tstar))
+
+
+def tail_file(bin_, path, out, tstar, bootstrap, dims):
+    """A progressive file with its tail at T*: its rate, the stream's (with the container header) and the tail's."""
+    extra = ["--progressive", "--lossless-after", str(tstar)] + ([] if bootstrap is None else ["--bootstrap", str(bootstrap)])
+    j = encode(bin_, path, os.path.join(out, "tail.ddpm"), *extra)
+    return dict(bits_per_dim=j["bits_per_dim"], stream=j["progressive_with_header_bits_per_dim"],
+                tail=j["lossless_bits_per_dim"], initial_bits=j["initial_bits"], bootstrap=j.get("bootstrap_patches", 0))
+
+
 def baseline(name, key, n=None):
     path = os.path.join(ROOT, "Tools/results", name)
     if not os.path.exists(path):
@@ -59,7 +81,9 @@ def main():
     ap.add_argument("--archive", type=int, default=200)
     ap.add_argument("--out", default=None)
     ap.add_argument("--bin", default=".build/release/ddpmc")
-    ap.add_argument("--skip", default="", help="comma list of parts to skip: single,archive,photos")
+    ap.add_argument("--skip", default="", help="comma list of parts to skip: single,archive,photos,tail")
+    ap.add_argument("--tail-n", type=int, default=10)
+    ap.add_argument("--tstar", type=int, default=5)
     a = ap.parse_args()
     out = a.out or tempfile.mkdtemp()
     os.makedirs(out, exist_ok=True)
@@ -115,6 +139,30 @@ def main():
                              jpegxl=baseline("baselines-photos128-lossless.json", "JPEG XL"),
                              webp=baseline("baselines-photos128-lossless.json", "WebP"))
 
+    if "tail" not in skip:
+        raw = gzip.open(FMNIST).read()
+        imgs = np.frombuffer(raw, np.uint8, offset=16).reshape(-1, 28, 28)[:a.tail_n]
+        arch = os.path.join(out, f"fmnist{a.tail_n}.npy")
+        np.save(arch, imgs)
+        cases = []
+        for i in range(a.tail_n):
+            p = os.path.join(out, f"tail{i}.npy")
+            np.save(p, imgs[i:i + 1])
+            cases.append((f"fmnist[{i}]", p, "single"))
+        cases.append((f"first {a.tail_n} Fashion-MNIST, one archive", arch, "archive"))
+        cases.append(("astronaut 128", os.path.join(ROOT, "data/photos/astronaut_128.png"), "photo"))
+        rows = []
+        for name, p, kind in cases:
+            tb = tail_bound(a.bin, p, a.tstar, out)
+            new, old = tail_file(a.bin, p, out, a.tstar, None, 0), tail_file(a.bin, p, out, a.tstar, 0, 0)
+            ref = new["stream"] + tb
+            rows.append(dict(name=name, kind=kind, tail_bound=tb, reference=ref, bootstrapped=new, plain=old,
+                             ratio=new["bits_per_dim"] / ref))
+            print(f"  {name}: {old['bits_per_dim']:.3f} -> {new['bits_per_dim']:.3f} (bootstrap {new['bootstrap']}), "
+                  f"stream {new['stream']:.3f} + tail bound {tb:.3f} = {ref:.3f}, ratio {new['bits_per_dim'] / ref:.3f}",
+                  file=sys.stderr)
+        res["tail"] = dict(tstar=a.tstar, rows=rows)
+
     json.dump(res, open(os.path.join(out, "every-file.json"), "w"), indent=1)
     print(f"machine: {res['machine']}")
     if "single" in res:
@@ -132,6 +180,20 @@ def main():
         c = res["photos"]["crop"]
         print(f"| 64x64 crop | {c['bits_per_dim']:.3f} | bound {c['bound']:.3f} (ratio {c['bits_per_dim'] / c['bound']:.3f}) | {c['route']} |")
         print(f"JPEG XL photos: {res['photos']['jpegxl']}, WebP: {res['photos']['webp']}")
+    if "tail" in res:
+        t = res["tail"]
+        singles = [r for r in t["rows"] if r["kind"] == "single"]
+        if singles:
+            m = lambda f: float(np.mean([f(r) for r in singles]))  # noqa: E731
+            print(f"| {len(singles)} Fashion-MNIST images, one file each, T* = {t['tstar']} | "
+                  f"{m(lambda r: r['plain']['bits_per_dim']):.3f} | {m(lambda r: r['bootstrapped']['bits_per_dim']):.3f} | "
+                  f"{m(lambda r: r['reference']):.3f} | {m(lambda r: r['bootstrapped']['bits_per_dim']) / m(lambda r: r['reference']):.3f} | "
+                  f"{m(lambda r: r['bootstrapped']['initial_bits']):.0f} |")
+        for r in t["rows"]:
+            if r["kind"] != "single":
+                print(f"| {r['name']}, T* = {t['tstar']} | {r['plain']['bits_per_dim']:.3f} | {r['bootstrapped']['bits_per_dim']:.3f} "
+                      f"(bootstrap {r['bootstrapped']['bootstrap']}) | {r['reference']:.3f} | {r['ratio']:.3f} | "
+                      f"{r['bootstrapped']['initial_bits']:.0f} |")
 
 
 if __name__ == "__main__":

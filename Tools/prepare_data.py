@@ -13,7 +13,7 @@ Photos (for a later 32x32 RGB model):
 
 Usage:
   python3 Tools/prepare_data.py fmnist [--out data/fmnist28]          -> train.npy val.npy test.npy (uint8 N,28,28)
-  python3 Tools/prepare_data.py photo-test [--out data/photos] [--short 128]  -> test128.npy (uint8 N,S,S,3), test128-patches32.npy + PNGs
+  python3 Tools/prepare_data.py photo-test [--out data/photos] [--short 128]  -> test128.npy (uint8 N,S,S,3), test128-patches32.npy, gray128.npy (N,S,S) + PNGs
   python3 Tools/prepare_data.py photo-crops --n 100000 [--seed 0] [--out data/photos] -> crops32.npy (uint8 N,32,32,3)
 """
 import argparse
@@ -192,6 +192,12 @@ def main(argv=None):
         patches = arr.reshape(n, s, 32, s, 32, 3).transpose(0, 1, 3, 2, 4, 5).reshape(-1, 32, 32, 3)
         np.save(os.path.join(out, f"test{a.short}-patches32.npy"), patches)
         print(f"{out}/test{a.short}-patches32.npy {patches.shape}", file=sys.stderr)
+        # The gray dev photos: the same photos' luminance (Pillow's convert("L"), as Tools/train.py's luma).
+        gray = np.stack([np.asarray(Image.fromarray(im).convert("L")) for im in arr])
+        np.save(os.path.join(out, f"gray{a.short}.npy"), gray)
+        for n, im in zip(names, gray):
+            Image.fromarray(im).save(os.path.join(out, f"{n}_gray_{a.short}.png"))
+        print(f"{out}/gray{a.short}.npy {gray.shape}", file=sys.stderr)
     else:
         out = a.out or "data/photos"
         os.makedirs(out, exist_ok=True)

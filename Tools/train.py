@@ -59,6 +59,15 @@ CONFIGS = {
         batch=64, lr=2e-4, warmup=500, ema=0.999, flip=True,
         val_n=32, val_terms=100, val_seed=1234,
     ),
+    # Gray photos (luminance): photo32's network with one channel in and two out, started from an RGB photo model's
+    # weights (--init-from: the input convolution summed over R, G, B, the output's eps and v averaged over them) and
+    # trained on the luminance of the same crops. Patch-tiled like photo32, so that a lone photo bootstraps.
+    "gray32": dict(
+        data="gray32",
+        unet=dict(UNET, sample_size=32, in_channels=1, out_channels=2),
+        batch=64, lr=1e-4, warmup=200, ema=0.999, flip=True,
+        val_n=32, val_terms=100, val_seed=1234,
+    ),
     # The whole-image photo model (docs/DESIGN.md §10): the photo32 network, trained on 64×64 crops so that it
     # codes a photo of any size in one piece. Linear schedule: the fine low end (§9) measured worse after the same
     # fine-tuning (docs/BENCHMARKS.md, "The schedule's low end"): L_0 fell 1.93 -> 0.04 but the new steps below a
@@ -97,14 +106,43 @@ def scheduler_config_args(name):
 def load_data(cfg):
     if cfg["data"] == "fmnist":
         return prepare_data.fmnist_split("train")[..., None], prepare_data.fmnist_split("val")[..., None]
-    if cfg["data"] in ("photo32", "photo64"):
-        size = cfg["data"][len("photo"):]
+    if cfg["data"] in ("photo32", "photo64", "gray32"):
+        size = cfg["data"][-2:]
         p = os.path.join(ROOT, f"data/photos/crops{size}.npy")
         if not os.path.exists(p):
             sys.exit(f"{p} is missing: python3 Tools/prepare_data.py photo-crops --size {size}")
         a = np.load(p)
+        if cfg["data"] == "gray32":
+            a = luma(a)
         return a[:-2000], a[-2000:]
     raise ValueError(cfg["data"])
+
+
+def luma(rgb):
+    """uint8 (..., 3) -> (..., 1): Pillow's convert("L") (ITU-R 601 luma in 16-bit fixed point), what a gray PNG
+    made from a colour photo usually holds."""
+    r, g, b = (rgb[..., i].astype(np.uint32) for i in range(3))
+    return ((r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16).astype(np.uint8)[..., None]
+
+
+def adapt_channels(src, dst):
+    """A state dict of a C-channel network made to fit one with fewer channels (the same architecture otherwise):
+    the input convolution summed over the source channels (a gray image is R = G = B), the output's eps and v rows
+    averaged over them. Every other tensor must match in shape."""
+    out = {}
+    for k, want in dst.items():
+        v = src[k]
+        if v.shape == want.shape:
+            out[k] = v
+        elif k == "conv_in.weight" and want.shape[1] == 1:
+            out[k] = v.sum(dim=1, keepdim=True)
+        elif k.startswith("conv_out.") and v.shape[0] % want.shape[0] == 0:
+            C, c = v.shape[0] // 2, want.shape[0] // 2   # [eps channels, v channels]
+            out[k] = torch.cat([v[:C].reshape(c, C // c, *v.shape[1:]).mean(1),
+                                v[C:].reshape(c, C // c, *v.shape[1:]).mean(1)])
+        else:
+            raise SystemExit(f"--init-from: {k} has shape {tuple(v.shape)}, this config needs {tuple(want.shape)}")
+    return out
 
 
 # ---------------------------------------------------------------- importance sampler
@@ -215,6 +253,9 @@ DATA_TEXT = {
                "  of lomiri-wallpapers-20.04 (Infinite-Sea, Kleiber); the last 2,000 crops are held out for validation. Never\n"
                "  trained, validated or tuned on: the photos dev set (python3-skimage) and plasma-workspace-wallpapers\n"
                "  (held out for evaluation). `Tools/prepare_data.py photo-crops --size 64 --extended`.",
+    "gray32": "the luminance (Pillow's convert(\"L\")) of photo32's 32×32 crops (random horizontal flips); the last 2,000\n"
+              "  crops are held out for validation. The photos dev set (python3-skimage) and plasma-workspace-wallpapers\n"
+              "  are never trained on. Started from the RGB photo model's weights (`--init-from`).",
 }
 
 
@@ -360,8 +401,9 @@ def main(argv=None):
         if a.resume and os.path.exists(state_path):
             sys.exit("--init-from starts a fresh run; the run directory already has a state to --resume")
         src = torch.load(a.init_from, map_location="cpu", weights_only=False)
-        model.load_state_dict(src["model"])
-        ema.load_state_dict({k: src["model"][k] + v.float() for k, v in src["ema_delta"].items()})
+        src_ema = {k: src["model"][k] + v.float() for k, v in src["ema_delta"].items()}
+        model.load_state_dict(adapt_channels(src["model"], model.state_dict()))
+        ema.load_state_dict(adapt_channels(src_ema, ema.state_dict()))
         print(f"initialized from {a.init_from} (step {src['step']} of {src['config']})", file=sys.stderr)
         cfg["init_from"] = f"{src['config']} step {src['step']}"
     sampler = None

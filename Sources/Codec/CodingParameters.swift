@@ -43,8 +43,9 @@ public struct CodingParameters: Equatable, Sendable {
     /// KL budget of one chunk in bits: the encoder scores 2^(about this + slack) candidates per
     /// chunk, so time grows as 2^chunkBits while the per-chunk overheads shrink relative to it.
     public var chunkBits = 12
-    /// Patches of a lossless file sent first by the direct route, whose bits the chain then pops
-    /// instead of borrowing initial bits (Bootstrap); nil: the encoder decides.
+    /// Patches of a lossless file sent first by the direct route (or of a progressive file's tail,
+    /// continued directly from x_T*), whose bits the chain then pops instead of borrowing initial
+    /// bits (Bootstrap); nil: the encoder decides.
     public var bootstrap: Int?
     /// The bootstrap's bytes (recorded by the encoder; the decoder pops that many).
     public var bootstrapBytes = 0
@@ -191,7 +192,7 @@ public struct CodingParameters: Equatable, Sendable {
         guard Limits.groupSize.contains(groupSize) else {
             throw .outOfRange(name: "group size", value: "\(groupSize)", range: "\(Limits.groupSize)")
         }
-        // The bootstrap is a lossless file's: checked before the progressive-only fields.
+        // The bootstrap (a lossless file's, or a progressive file's tail): checked before the progressive-only fields.
         if let bootstrap, !Limits.bootstrap.contains(bootstrap) {
             throw .outOfRange(name: "bootstrap patches", value: "\(bootstrap)", range: "\(Limits.bootstrap)")
         }
@@ -261,7 +262,7 @@ public struct CodingParameters: Equatable, Sendable {
             f[HeaderKey.clipDenoised.rawValue] = clipDenoised == true ? 1 : 0
             // Whole bits (rounded up) store in a varint of two or three bytes.
             if let initialBits, initialBits > 0 { f[HeaderKey.initialBits.rawValue] = initialBits.rounded(.up) }
-            if mode == .lossless, let bootstrap, bootstrap > 0 {
+            if let bootstrap, bootstrap > 0 {
                 f[HeaderKey.bootstrap.rawValue] = Double(bootstrap)
                 f[HeaderKey.bootstrapBytes.rawValue] = Double(bootstrapBytes)
             }
@@ -300,7 +301,7 @@ public struct CodingParameters: Equatable, Sendable {
             groupSize = Int(try required(.groupSize))
             clipDenoised = try required(.clipDenoised) != 0
         }
-        if mode == .lossless {
+        if hasBitsBackChain {
             bootstrap = try value(.bootstrap).map { Int($0) }
             bootstrapBytes = Int(try value(.bootstrapBytes) ?? 0)
         }

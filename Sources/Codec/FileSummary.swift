@@ -72,7 +72,10 @@ public struct FileSummary: Sendable {
         ]
         if let p = parameters {
             o["spacing"] = p.spacing.rawValue
-            if p.hasBitsBackChain { o["grid_bits"] = p.gridBits; o["group_size"] = p.groupSize }
+            if p.hasBitsBackChain {
+                o["grid_bits"] = p.gridBits; o["group_size"] = p.groupSize
+                o["bootstrap_patches"] = p.bootstrap ?? 0; o["bootstrap_bytes"] = p.bootstrapBytes
+            }
             if p.mode == .progressive {
                 o["chunk_bits"] = p.chunkBits
                 o["slack_bits"] = p.slackBits
@@ -104,6 +107,10 @@ public struct FileSummary: Sendable {
         if let p = parameters, p.mode == .progressive {
             let tail = p.losslessAfter.map { "lossless below step \($0)" } ?? "lossy (to x̂0 of step 1)"
             out.append("progressive: chunk budget \(p.chunkBits) bits, \(tail)")
+        }
+        if let p = parameters, let m = p.bootstrap, m > 0 {
+            let how = p.mode == .progressive ? "continue directly from the stream's last step" : "go by the direct route"
+            out.append("bootstrap:   the first \(m) patch(es) \(how), \(p.bootstrapBytes) bytes under the chain")
         }
         if let e = parameterError { out.append("parameters:  unreadable (\(e))") }
         for s in sections { out.append("section:     \(s.kind), \(s.payload.count) bytes") }

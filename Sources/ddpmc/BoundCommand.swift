@@ -80,13 +80,14 @@ struct BoundCommand: ParsableCommand {
         }
     }
 
-    /// The bundled model for the images' channel count.
+    /// The bundled model for the images' content (BundledModelChoice).
     func defaultModel(for images: [PixelImage]) throws -> String {
-        let channels = Set(images.map(\.channels))
-        guard channels.count == 1, let c = channels.first else {
-            throw CLIError("the inputs mix gray and RGB images; evaluate them separately or pass --model")
+        var pictures: [Image] = []
+        for i in images {
+            do { pictures.append(try Image(width: i.width, height: i.height, channels: i.channels, pixels: i.levels)) }
+            catch { throw CLIError("\(i.name): \(error)") }
         }
-        return try bundledModelDirectory(channels: c)
+        return try bundledModelDirectory(for: pictures)
     }
 
     func evaluate(_ evaluator: BoundEvaluator, _ images: [PixelImage]) throws -> BoundReport {

@@ -34,16 +34,34 @@ func fixturesDirectory() -> String? {
     return nil
 }
 
-/// The bundled model for images with `channels` channels: fmnist28 for gray, photo32 for RGB.
-func bundledModelDirectory(channels: Int) throws -> String {
-    let name = channels == 1 ? "fmnist28" : "photo32"
+/// The bundled model directory of `name`.
+func bundledModelDirectory(named name: String) throws -> String {
     guard let fixtures = fixturesDirectory() else {
         throw CLIError("no bundled models found (Fixtures/ next to the executable or the current folder); pass --model DIR")
     }
     let dir = (fixtures as NSString).appendingPathComponent("models/\(name)")
     guard FileManager.default.fileExists(atPath: (dir as NSString).appendingPathComponent("config.json")) else {
-        throw CLIError("the bundled model \(name) for \(channels)-channel images is missing at \(dir); pass --model DIR")
+        throw CLIError("the bundled model \(name) is missing at \(dir); pass --model DIR")
     }
+    return dir
+}
+
+/// The bundled model for images with `channels` channels when their content is not at hand (a file's
+/// fallback): fmnist28 for gray, photo32 for RGB.
+func bundledModelDirectory(channels: Int) throws -> String {
+    try bundledModelDirectory(named: channels == 1 ? BundledModelChoice.clothing.name : BundledModelChoice.photo.name)
+}
+
+/// The bundled model for these images, chosen from their content (BundledModelChoice), said on stderr so that
+/// a user always knows which model coded a file (`--model` overrides). Mixed gray and RGB inputs are refused.
+func bundledModelDirectory(for images: [Image]) throws -> String {
+    guard let first = images.first else { throw CLIError("the inputs hold no images") }
+    guard images.allSatisfy({ $0.channels == first.channels }) else {
+        throw CLIError("the inputs mix gray and RGB images; code them separately or pass --model")
+    }
+    let (choice, reason) = BundledModelChoice.choose(for: images)
+    let dir = try bundledModelDirectory(named: choice.name)
+    note("model: \(choice.name) (\(reason); --model overrides)")
     return dir
 }
 

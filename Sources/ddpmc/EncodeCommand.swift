@@ -44,7 +44,9 @@ struct EncodeCommand: ParsableCommand {
         if !L.groupSize.contains(group) { throw ValidationError("--group must be in \(L.groupSize)") }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         if let bootstrap, !L.bootstrap.contains(bootstrap) { throw ValidationError("--bootstrap must be in \(L.bootstrap)") }
-        if progressive, bootstrap != nil { throw ValidationError("--bootstrap applies to lossless files (the bits-back route)") }
+        if progressive, losslessAfter == nil, bootstrap != nil {
+            throw ValidationError("--bootstrap applies to lossless files and to a progressive file's lossless tail (--lossless-after)")
+        }
     }
 
     /// The flags as coding parameters (the library fills in the rest).
@@ -54,7 +56,7 @@ struct EncodeCommand: ParsableCommand {
         p.spacing = spacing ?? p.spacing
         p.gridBits = gridBits; p.groupSize = group
         p.losslessAfter = losslessAfter; p.chunkBits = chunkBits; p.slackBits = slackBits
-        if !progressive { p.bootstrap = bootstrap }
+        p.bootstrap = bootstrap
         return p
     }
 
@@ -82,7 +84,7 @@ struct EncodeCommand: ParsableCommand {
             var (kind, images) = try ImageSource.load(path: input)
             if let limit { images = Array(images.prefix(limit)) }
             guard let first = images.first else { throw CLIError("\(input) holds no images") }
-            let dir = try model ?? bundledModelDirectory(channels: first.image.channels)
+            let dir = try model ?? bundledModelDirectory(for: images.map(\.image))
             let diffusion = try DiffusionModel(directory: dir)
             let p = try parameters(for: diffusion)
             let k = p.chainLength(trainTimesteps: diffusion.schedule.count)
@@ -165,6 +167,7 @@ struct EncodeCommand: ParsableCommand {
             "lossless_bits_per_dim": Double(r.losslessBytes * 8) / dims, "initial_bits": r.initialBits,
             "header_bytes": r.headerBytes, "seconds": r.seconds,
             "lossless_after": losslessAfter ?? 0, "chunk_bits": chunkBits, "slack_bits": slackBits,
+            "bootstrap_patches": r.tailBootstrapPatches,
             "model": codec.lossless.modelName,
         ]
         if json { try printJSON(summary); return }
@@ -174,8 +177,9 @@ struct EncodeCommand: ParsableCommand {
                           (streamBits + Double(r.headerBytes * 8)) / dims, streamBits / dims, theoretical / dims,
                           streamBits / max(theoretical, 1e-9))
         if let t = losslessAfter {
-            line += String(format: "; lossless below step %d: %.4f bits/dim (%.0f initial bits)", t,
-                           Double(r.losslessBytes * 8) / dims, r.initialBits)
+            line += String(format: "; lossless below step %d: %.4f bits/dim (%.0f initial bits%@)", t,
+                           Double(r.losslessBytes * 8) / dims, r.initialBits,
+                           r.tailBootstrapPatches > 0 ? ", the first \(r.tailBootstrapPatches) patch(es) continued directly" : "")
         }
         note(line + String(format: "; model %@; %.1fs", codec.lossless.modelName, r.seconds))
     }

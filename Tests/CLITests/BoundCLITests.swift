@@ -71,17 +71,25 @@ final class BoundCLITests: XCTestCase {
     }
 
     func testTiledImagesAndDefaultModel() throws {
-        // 40x36 gray: four patches of the 28x28 model; the default gray model is the bundled fmnist28.
-        let defaultModel = fixture("Fixtures/models/fmnist28")
+        // 40x36 gray: not a 28×28 clothing item, so the default is the gray photo model, in four 32×32 patches
+        // (BundledModelChoice), and stderr says so.
+        let defaultModel = fixture("Fixtures/models/gray32")
         let r = try CLI.run(["bound", fixture("Fixtures/bound/gray40x36.npy"), "--steps", "2", "--json"])
         if FileManager.default.fileExists(atPath: defaultModel + "/config.json") {
             XCTAssertEqual(r.status, 0, r.stderr)
             let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
-            XCTAssertTrue((json["model"] as? String ?? "").hasSuffix("models/fmnist28"))
+            XCTAssertTrue((json["model"] as? String ?? "").hasSuffix("models/gray32"))
             XCTAssertTrue(json["stderr"] is NSNull, "one image has no standard error")
+            XCTAssertTrue(r.stderr.contains("model: gray32 (gray images, not 28×28"), r.stderr)
         } else {
             XCTAssertNotEqual(r.status, 0)
-            XCTAssertTrue(r.stderr.contains("fmnist28"), r.stderr)
+            XCTAssertTrue(r.stderr.contains("gray32"), r.stderr)
+        }
+        // Fashion-MNIST items keep the clothing model.
+        let items = try CLI.run(["bound", fixture("Fixtures/bound/fmnist3.npy"), "--steps", "2", "--json"])
+        if FileManager.default.fileExists(atPath: fixture("Fixtures/models/fmnist28") + "/config.json") {
+            XCTAssertEqual(items.status, 0, items.stderr)
+            XCTAssertTrue(items.stderr.contains("model: fmnist28 (gray 28×28 items on a black ground"), items.stderr)
         }
     }
 

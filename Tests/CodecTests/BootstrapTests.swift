@@ -58,6 +58,70 @@ final class BootstrapTests: XCTestCase {
         XCTAssertLessThan(a.bytes.count, plain.bytes.count)
     }
 
+    /// A progressive file's lossless tail: the first patches continue directly from x_T* and their bits
+    /// carry the chain of the others; all of them direct leaves no initial bits at all. The progressive
+    /// stream (what a prefix decodes) is the same whatever the tail does.
+    func testProgressiveTailsBootstrap() throws {
+        let images = try (0..<4).map { try smooth("s\($0).png", seed: $0) }
+        let codec = try ProgressiveCodec(model: try fixtureModel("gray28-plain"))
+        func encode(_ images: [NamedImage], _ m: Int?) throws -> ProgressiveEncodeResult {
+            var p = CodingParameters(mode: .progressive)
+            p.steps = 3
+            p.losslessAfter = 2
+            p.bootstrap = m
+            return try codec.encode(images, kind: .folder, parameters: p)
+        }
+        let plain = try encode(images, 0)
+        XCTAssertGreaterThan(plain.initialBits, 0)
+        XCTAssertEqual(plain.tailBootstrapPatches, 0)
+        for m in [1, 5] {
+            let r = try encode(images, m)
+            XCTAssertEqual(r.tailBootstrapPatches, min(m, images.count))
+            XCTAssertEqual(r.progressiveBytes, plain.progressiveBytes, "m = \(m)")
+            XCTAssertLessThan(r.initialBits, plain.initialBits, "m = \(m)")
+            if m >= images.count { XCTAssertEqual(r.initialBits, 0) }
+            let d = try codec.decode(r.bytes)
+            XCTAssertTrue(d.exact, "m = \(m)")
+            XCTAssertEqual(d.images, images, "m = \(m)")
+            XCTAssertEqual(FileSummary(bytesOrNil: r.bytes)?.parameters?.bootstrap, r.tailBootstrapPatches)
+            // A prefix still decodes as a preview of its step.
+            XCTAssertFalse(try codec.decode(Array(r.bytes.prefix(r.headerBytes + r.progressiveBytes / 2))).exact)
+        }
+        // The encoder's choice: deterministic, and smaller than the tail with initial bits.
+        let a = try encode(images, nil), b = try encode(images, nil)
+        XCTAssertEqual(a.bytes, b.bytes)
+        XCTAssertGreaterThan(a.tailBootstrapPatches, 0)
+        XCTAssertLessThan(a.bytes.count, plain.bytes.count)
+        XCTAssertEqual(try codec.decode(a.bytes).images, images)
+        // A lone patch continues directly as a whole: no initial bits.
+        let lone = try encode([images[0]], nil)
+        XCTAssertEqual(lone.tailBootstrapPatches, 1)
+        XCTAssertEqual(lone.initialBits, 0)
+        XCTAssertEqual(try codec.decode(lone.bytes).images, [images[0]])
+        // Below T* = 2 the tail pops nothing: nothing to carry.
+        var p = CodingParameters(mode: .progressive)
+        p.steps = 4
+        p.losslessAfter = 1
+        XCTAssertEqual(try codec.encode(images, kind: .folder, parameters: p).tailBootstrapPatches, 0)
+    }
+
+    /// A tail whose header claims more bootstrap patches or bytes than it has is an error.
+    func testADamagedTailBootstrapIsAnError() throws {
+        let images = try (0..<3).map { try smooth("s\($0).png", seed: $0) }
+        let codec = try ProgressiveCodec(model: try fixtureModel("gray28-plain"))
+        var p = CodingParameters(mode: .progressive)
+        p.steps = 4
+        p.losslessAfter = 3
+        p.bootstrap = 1
+        let r = try codec.encode(images, kind: .folder, parameters: p)
+        let (header, sections, _) = try DDPMFile.decode(r.bytes)
+        for (key, value) in [(CodingParameters.HeaderKey.bootstrap, 4.0), (.bootstrap, 3.0), (.bootstrapBytes, 1.0)] {
+            var bad = header
+            bad.parameters[key.rawValue] = key == .bootstrapBytes ? header.parameters[key.rawValue]! + value : value
+            XCTAssertThrowsError(try codec.decode(DDPMFile.encode(header: bad, sections: sections)), "\(key) \(value)")
+        }
+    }
+
     /// A damaged bootstrap, or a count that claims every patch, is an error, never a wrong image.
     func testDamageIsAnError() throws {
         let images = try (0..<3).map { try smooth("s\($0).png", seed: $0) }

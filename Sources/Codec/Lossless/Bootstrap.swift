@@ -26,6 +26,23 @@ struct Bootstrap {
         parameters = d
     }
 
+    /// A progressive file's lossless tail (docs/DESIGN.md §5): the first patches continue the file's own
+    /// stream below T* on the file's chain (its steps, spacing, seed and clipping), with the direct
+    /// route's chunk budget for these patches, down to x_1 and x_0 under the decoder.
+    init(model: DiffusionModel, continuing p: CodingParameters, dimensions: Int) {
+        self.model = model
+        var d = CodingParameters.direct()
+        d.steps = p.steps
+        d.spacing = p.spacing
+        d.seed = p.seed
+        d.clipDenoised = p.clipDenoised
+        d.chunkBits = CodingParameters.directChunkBits(dimensions: dimensions)
+        d.gridBits = p.gridBits
+        d.windowSigmas = p.windowSigmas
+        d.groupSize = p.groupSize
+        parameters = d
+    }
+
     private func coder() throws -> (ProgressiveCoder, LosslessTail) {
         let process = try model.reverseProcess(steps: parameters.chainLength(trainTimesteps: model.schedule.count),
                                                spacing: parameters.spacing, clipDenoised: parameters.clipDenoised)
@@ -35,10 +52,12 @@ struct Bootstrap {
         return (coder, try LosslessTail(model: model, parameters: parameters))
     }
 
-    func encode(_ items: [ChainItem], progress: (_ done: Int) -> Void = { _ in }) throws -> [UInt8] {
+    /// `start`: the items' state at T* in a progressive file's stream (a tail's continuation).
+    func encode(_ items: [ChainItem], start: ProgressiveCoder.StepState? = nil,
+                progress: (_ done: Int) -> Void = { _ in }) throws -> [UInt8] {
         let (coder, tail) = try coder()
         var steps = 0
-        let (stream, final) = try coder.encode(items) { _ in steps += 1; progress(steps) }
+        let (stream, final) = try coder.encode(items, start: start) { _ in steps += 1; progress(steps) }
         var stats = ChainStatistics()
         let (decoderStep, _) = try tail.encode(items, top: 1, topValues: final.values, statistics: &stats) { _ in }
         var out = ByteWriter()
@@ -48,14 +67,14 @@ struct Bootstrap {
         return out.bytes
     }
 
-    func decode(shapes: [ChainShape], payload: [UInt8]) throws -> [[UInt8]] {
+    func decode(shapes: [ChainShape], payload: [UInt8], start: ProgressiveCoder.StepState? = nil) throws -> [[UInt8]] {
         var r = ByteReader(payload)
         let streamBytes = try r.varint(limit: payload.count)
         let stream = try r.raw(streamBytes)
         let decoderStep = try r.raw(r.remaining)
         let (coder, tail) = try coder()
         var reader = BitReader(bytes: stream)
-        guard let state = try coder.decode(shapes: shapes, from: &reader, observe: { _ in }), state.step == 1 else {
+        guard let state = try coder.decode(shapes: shapes, from: &reader, start: start, observe: { _ in }), state.step == 1 else {
             throw LosslessError.decodeMismatch("the bootstrap's stream ended early (damaged file?)")
         }
         var stats = ChainStatistics()
@@ -74,6 +93,21 @@ struct Bootstrap {
         let bits = Double(try direct.encode([first]).count * 8)
         guard bits > 0, initialBits > 0 else { return 0 }
         return min(items.count - 1, max(1, Int((initialBits / bits).rounded(.up))))
+    }
+
+    /// The same for a progressive file's tail from x_T* (`start`: every item's state there): how many
+    /// of `items` continue directly. Unlike a lossless file's, a tail may go direct as a whole (the
+    /// count can be all of them): a lone patch then pays no initial bits at all.
+    static func count(tail items: [ChainItem], start: ProgressiveCoder.StepState, model: DiffusionModel,
+                      file p: CodingParameters) throws -> Int {
+        guard let first = items.first else { return 0 }
+        var stats = ChainStatistics()
+        let (_, initialBits) = try LosslessTail(model: model, parameters: p)
+            .encode([first], top: start.step, topValues: [start.values[0]], statistics: &stats) { _ in }
+        let direct = Bootstrap(model: model, continuing: p, dimensions: first.pixels.count)
+        let bits = Double(try direct.encode([first], start: start.items(0..<1)).count * 8)
+        guard bits > 0, initialBits > 0 else { return 0 }
+        return min(items.count, max(1, Int((initialBits / bits).rounded(.up))))
     }
 }
 

@@ -22,6 +22,8 @@ public struct ProgressiveEncodeResult: Sendable {
     public var losslessBytes: Int
     public var initialBits: Double
     public var seconds: Double
+    /// Patches of the lossless tail that continued directly from x_T* (their bits carry the tail's chain).
+    public var tailBootstrapPatches = 0
 }
 
 public struct ProgressiveDecodeResult: Sendable {
@@ -87,14 +89,43 @@ public struct ProgressiveCodec: Sendable {
         }
         var sections = [AlphaPlanes.section(images.map(\.image)), Section(kind: .progressive, payload: stream)].compactMap { $0 }
         var initialBits: Double?
-        if let tail, let tStar = p.losslessAfter {
+        var tailBootstrap = 0
+        if var tail, let tStar = p.losslessAfter {
             var stats = ChainStatistics()
             let done = records.count
-            let (payload, bits) = try tail.encode(items, top: tStar, topValues: final.values, statistics: &stats) {
-                progress(done + $0, total)
+            // The tail's bootstrap (Bootstrap, docs/DESIGN.md §5): the first m patches continue directly
+            // from x_T* and their bits are the initial message of the others' chain. Below T* = 2 the
+            // chain pops nothing, so there is nothing to carry.
+            // Patches the direct route cannot carry (far from the model) keep the chain: bits-back codes anything.
+            func direct(_ m: Int) throws -> [UInt8] {
+                m == 0 ? [] : try Bootstrap(model: model, continuing: p, dimensions: items[..<m].reduce(0) { $0 + $1.pixels.count })
+                    .encode(Array(items[..<m]), start: final.items(0..<m))
+            }
+            var m = 0, seed: [UInt8] = []
+            if let forced = p.bootstrap {
+                m = min(forced, items.count)
+                seed = try direct(m)
+            } else if tStar > 1 {
+                do {
+                    m = try Bootstrap.count(tail: items, start: final, model: model, file: p)
+                    seed = try direct(m)
+                } catch ProgressiveError.chunkTooLarge {
+                    (m, seed) = (0, [])
+                }
+            }
+            tail.bootstrapped = m > 0
+            let payload: [UInt8], bits: Double
+            if m == items.count {
+                (payload, bits) = (seed, 0)   // all direct: the continuation is the section
+            } else {
+                (payload, bits) = try tail.encode(Array(items[m...]), top: tStar, topValues: Array(final.values[m...]),
+                                                  initialData: seed, statistics: &stats) { progress(done + $0, total) }
             }
             sections.append(Section(kind: .bitsBack, payload: payload))
             initialBits = bits
+            p.bootstrap = m
+            p.bootstrapBytes = seed.count
+            tailBootstrap = m
         }
         let header = lossless.header(images, kind: kind, parameters: p, initialBits: initialBits)
         let bytes = DDPMFile.encode(header: header, sections: sections)
@@ -102,7 +133,7 @@ public struct ProgressiveCodec: Sendable {
         return ProgressiveEncodeResult(
             bytes: bytes, records: records, dimensions: header.dimensions, headerBytes: headerBytes,
             progressiveBytes: stream.count, losslessBytes: sections.first { $0.kind == .bitsBack }?.payload.count ?? 0,
-            initialBits: initialBits ?? 0, seconds: (ContinuousClock.now - start).seconds)
+            initialBits: initialBits ?? 0, seconds: (ContinuousClock.now - start).seconds, tailBootstrapPatches: tailBootstrap)
     }
 
     /// The steps a decode of this file may stop after: T* (or 1) up to the chain's length.
@@ -149,10 +180,20 @@ public struct ProgressiveCodec: Sendable {
         }
         // The lossless tail, when the whole file is here and nothing asked to stop early.
         if let tStar, state.step == tStar, stopStep == nil, let section = sections.first(where: { $0.kind == .bitsBack }) {
-            let tail = try LosslessTail(model: model, parameters: p)
+            var tail = try LosslessTail(model: model, parameters: p)
+            let m = p.bootstrap ?? 0
+            guard m <= shapes.count else { throw FormatError.malformed("the tail's bootstrap claims \(m) of \(shapes.count) patches") }
+            tail.bootstrapped = m > 0
             var stats = ChainStatistics()
-            let decoded = try tail.decode(shapes: shapes, payload: section.payload, top: tStar, topValues: state.values,
-                                          statistics: &stats) { _ in }
+            var chained: [[UInt8]] = [], seed = section.payload
+            if m < shapes.count {
+                (chained, seed) = try tail.decode(shapes: Array(shapes[m...]), payload: section.payload, top: tStar,
+                                                  topValues: Array(state.values[m...]), initialDataBytes: p.bootstrapBytes,
+                                                  statistics: &stats) { _ in }
+            }
+            let direct = m == 0 ? [] : try Bootstrap(model: model, continuing: p, dimensions: shapes[..<m].reduce(0) { $0 + $1.dimensions })
+                .decode(shapes: Array(shapes[..<m]), payload: seed, start: state.items(0..<m))
+            let decoded = direct + chained
             let images = try AlphaPlanes.attach(alpha, to: try Patches.images(decoded, entries: header.images, model: model))
             try LosslessCodec.verify(images, header: header)
             return ProgressiveDecodeResult(images: images, kind: header.sourceKind, reachedStep: nil, exact: true,

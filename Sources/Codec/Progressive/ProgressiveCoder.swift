@@ -56,6 +56,11 @@ public struct ProgressiveCoder: Sendable {
         /// bit (encoder only; empty when decoding).
         public var itemKLBits: [Double] = []
         public var itemStreamBits: [Int] = []
+
+        /// The state of the items in `range` alone (a continuation of some of them).
+        func items(_ range: Range<Int>) -> StepState {
+            StepState(step: step, values: Array(values[range]), outputs: Array(outputs[range]), bitEnd: 0, klBits: nil)
+        }
     }
 
     /// Chunks and index bits of a patch of `dims` dimensions whose step KL is k bits. A chunk has
@@ -93,14 +98,17 @@ public struct ProgressiveCoder: Sendable {
 
     // MARK: encoding
 
-    public func encode(_ items: [ChainItem], observe: (StepState) throws -> Void) throws -> (bytes: [UInt8], final: StepState) {
+    /// Codes x_K … x_lastStep, or, from a `start` state at step s (another stream's x_s of the same items
+    /// and chain), x_{s−1} … x_lastStep: a stream of its own, its budget levels starting afresh.
+    public func encode(_ items: [ChainItem], start: StepState? = nil,
+                       observe: (StepState) throws -> Void) throws -> (bytes: [UInt8], final: StepState) {
         let shapes = items.map { ChainShape(height: $0.height, width: $0.width, channels: $0.channels) }
         let x0 = items.map { $0.pixels.map { DiscretizedDecoder.value(Int($0)) } }
         let schedule = network.process.schedule
         var writer = BitWriter()
         var previousLevel = [Int](repeating: 0, count: items.count)
-        var state: StepState?
-        for t in stride(from: steps, through: lastStep, by: -1) {
+        var state: StepState? = start
+        for t in stride(from: start.map { $0.step - 1 } ?? steps, through: lastStep, by: -1) {
             let p = proposal(step: t, shapes: shapes, previous: state)
             // The target q(x_t | x_{t+1}, x_0), or q(x_K | x_0) at the top.
             var klTotal = 0.0
@@ -184,14 +192,15 @@ public struct ProgressiveCoder: Sendable {
 
     // MARK: decoding
 
-    /// Decodes steps K, K−1, ... while the stream has them, down to `stopStep` (or lastStep).
-    /// Returns the last complete step, or nil when the stream does not hold even x_K.
-    public func decode(shapes: [ChainShape], from reader: inout BitReader, stopStep: Int? = nil,
+    /// Decodes steps K, K−1, ... (or from below a `start` state, as `encode` coded them) while the
+    /// stream has them, down to `stopStep` (or lastStep). Returns the last complete step (`start` when
+    /// there was nothing below it), or nil when the stream does not hold even x_K.
+    public func decode(shapes: [ChainShape], from reader: inout BitReader, stopStep: Int? = nil, start: StepState? = nil,
                        observe: (StepState) throws -> Void) throws -> StepState? {
         var previousLevel = [Int](repeating: 0, count: shapes.count)
-        var state: StepState?
+        var state: StepState? = start
         let floor = max(lastStep, stopStep ?? lastStep)
-        for t in stride(from: steps, through: floor, by: -1) {
+        for t in stride(from: start.map { $0.step - 1 } ?? steps, through: floor, by: -1) {
             let p = proposal(step: t, shapes: shapes, previous: state)
             var values: [[Double]] = []
             guard let flag = reader.read(bits: 1) else { break }

@@ -96,7 +96,7 @@ struct RDCommand: ParsableCommand {
             throw CLIError("the inputs mix gray and RGB images; study them separately")
         }
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        let dir = try model ?? bundledModelDirectory(channels: first.image.channels)
+        let dir = try model ?? bundledModelDirectory(for: images.map(\.image))
         let codec = try ProgressiveCodec(model: try DiffusionModel(directory: dir))
         var p = CodingParameters(mode: .progressive)
         if spacing == .model {
