@@ -4,7 +4,7 @@ one file per image, an archive, and photos, each beside the bound of the chain i
 classical baselines of the same images (Tools/results/baselines-*.json, made by Tools/baselines.py).
 
   python3 Tools/bench_every_file.py [--n 100] [--archive 200] [--out DIR] [--bin .build/release/ddpmc]
-      [--skip single,archive,photos,tail] [--tail-n 10] [--tstar 5]
+      [--skip single,archive,photos,tail] [--tail-n 10] [--tstar 5] [--tail-spacing model|even|quadratic]
 
 The tail part: progressive files with a lossless tail (--lossless-after T*) on the first --tail-n Fashion-MNIST test
 images one file each, the same images as one archive, and the astronaut 128: the tail bootstrapped (the encoder's
@@ -46,17 +46,20 @@ def bounds(bin_, path, steps, spacing="quadratic", limit=None):
     return [im["bits_per_dim"] for im in json.loads(run(cmd))["images"]]
 
 
-def tail_bound(bin_, path, tstar, out, steps=100, spacing="even"):
-    """Mean over the images of the chain's terms at steps 1..T* (L_0 and the KLs the tail codes), bits/dim."""
+def tail_bound(bin_, path, tstar, out, spacing):
+    """Mean over the images of the chain's terms at steps 1..T* (L_0 and the KLs the tail codes), bits/dim, on the
+    chain the tail files code (`spacing`: even or quadratic with 100 steps, or the model's own chain)."""
     csv = os.path.join(out, "per-step.csv")
-    run([bin_, "bound", path, "--steps", str(steps), "--spacing", spacing, "--per-step", csv])
+    steps = [] if spacing == "model" else ["--steps", "100"]
+    run([bin_, "bound", path, *steps, "--spacing", spacing, "--per-step", csv])
     rows = [line.split(",") for line in open(csv).read().split("\n")[1:] if line.strip()]
     return float(sum(float(r[3]) for r in rows if int(r[0]) <= tstar))
 
 
-def tail_file(bin_, path, out, tstar, bootstrap, dims):
+def tail_file(bin_, path, out, tstar, bootstrap, spacing):
     """A progressive file with its tail at T*: its rate, the stream's (with the container header) and the tail's."""
-    extra = ["--progressive", "--lossless-after", str(tstar)] + ([] if bootstrap is None else ["--bootstrap", str(bootstrap)])
+    extra = ["--progressive", "--lossless-after", str(tstar), "--spacing", spacing]
+    extra += ([] if spacing == "model" else ["--steps", "100"]) + ([] if bootstrap is None else ["--bootstrap", str(bootstrap)])
     j = encode(bin_, path, os.path.join(out, "tail.ddpm"), *extra)
     return dict(bits_per_dim=j["bits_per_dim"], stream=j["progressive_with_header_bits_per_dim"],
                 tail=j["lossless_bits_per_dim"], initial_bits=j["initial_bits"], bootstrap=j.get("bootstrap_patches", 0))
@@ -84,6 +87,8 @@ def main():
     ap.add_argument("--skip", default="", help="comma list of parts to skip: single,archive,photos,tail")
     ap.add_argument("--tail-n", type=int, default=10)
     ap.add_argument("--tstar", type=int, default=5)
+    ap.add_argument("--tail-spacing", default="model", help="the tail files' chain: model (the default of a file with a "
+                    "lossless tail when the model ships one), even or quadratic (100 steps)")
     a = ap.parse_args()
     out = a.out or tempfile.mkdtemp()
     os.makedirs(out, exist_ok=True)
@@ -153,15 +158,15 @@ def main():
         cases.append(("astronaut 128", os.path.join(ROOT, "data/photos/astronaut_128.png"), "photo"))
         rows = []
         for name, p, kind in cases:
-            tb = tail_bound(a.bin, p, a.tstar, out)
-            new, old = tail_file(a.bin, p, out, a.tstar, None, 0), tail_file(a.bin, p, out, a.tstar, 0, 0)
+            tb = tail_bound(a.bin, p, a.tstar, out, a.tail_spacing)
+            new, old = tail_file(a.bin, p, out, a.tstar, None, a.tail_spacing), tail_file(a.bin, p, out, a.tstar, 0, a.tail_spacing)
             ref = new["stream"] + tb
             rows.append(dict(name=name, kind=kind, tail_bound=tb, reference=ref, bootstrapped=new, plain=old,
                              ratio=new["bits_per_dim"] / ref))
             print(f"  {name}: {old['bits_per_dim']:.3f} -> {new['bits_per_dim']:.3f} (bootstrap {new['bootstrap']}), "
                   f"stream {new['stream']:.3f} + tail bound {tb:.3f} = {ref:.3f}, ratio {new['bits_per_dim'] / ref:.3f}",
                   file=sys.stderr)
-        res["tail"] = dict(tstar=a.tstar, rows=rows)
+        res["tail"] = dict(tstar=a.tstar, spacing=a.tail_spacing, rows=rows)
 
     json.dump(res, open(os.path.join(out, "every-file.json"), "w"), indent=1)
     print(f"machine: {res['machine']}")

@@ -153,6 +153,7 @@ struct EncodeCommand: ParsableCommand {
         let codec = try ProgressiveCodec(model: model)
         let bar = ProgressLine(label: "encode")
         let r = try codec.encode(images, kind: kind, parameters: p) { bar.update($0, $1) }
+        bar.finish()   // a tail that went direct leaves the chain's share of the bar undone
         try AtomicFile.write(r.bytes, to: output)
         let dims = Double(r.dimensions)
         let theoretical = r.records.reduce(0) { $0 + $1.klBits }

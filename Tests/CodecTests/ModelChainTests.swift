@@ -43,7 +43,7 @@ final class ModelChainTests: XCTestCase {
         }
     }
 
-    func testTheModelsChainIsTheLosslessDefaultOnly() throws {
+    func testTheModelsChainIsTheDefaultOfFilesThatEndExact() throws {
         let m = try DiffusionModel(directory: try model(codecConfig: #"{"chain": {"timesteps": [0, 3, 999]}}"#))
         let lossless = CodingParameters().withDefaultChain(of: m)
         XCTAssertEqual(lossless.spacing, .model)
@@ -56,6 +56,10 @@ final class ModelChainTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("3 steps"), "\(error)")
         }
         XCTAssertEqual(CodingParameters(mode: .progressive).withDefaultChain(of: m).spacing, .even)
+        // A progressive file that ends exact (a lossless tail) codes the model's chain too.
+        var tail = CodingParameters(mode: .progressive); tail.losslessAfter = 2
+        XCTAssertEqual(tail.withDefaultChain(of: m).spacing, .model)
+        XCTAssertEqual(tail.withDefaultChain(of: m).steps, 3)
         let plain = try DiffusionModel(directory: try model(codecConfig: nil))
         XCTAssertEqual(CodingParameters().withDefaultChain(of: plain), CodingParameters())
         XCTAssertThrowsError(try plain.reverseProcess(steps: 3, spacing: .model))
