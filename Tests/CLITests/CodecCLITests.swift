@@ -152,6 +152,34 @@ final class CodecCLITests: XCTestCase {
         XCTAssertEqual(try Data(contentsOf: input).count, 16 + 28 * 28)
     }
 
+    /// Without --model the bundled model is chosen from the content (never the clothing model for a gray photo)
+    /// and named on stderr and in --json; --model overrides.
+    func testTheDefaultModelFollowsTheContent() throws {
+        let models = repositoryRoot.appendingPathComponent("Fixtures/models")
+        guard ["gray32", "fmnist28"].allSatisfy({ FileManager.default.fileExists(atPath: models.appendingPathComponent("\($0)/config.json").path) })
+        else { throw XCTSkip("the bundled models are not here") }
+        func encode(_ input: String, _ extra: [String] = []) throws -> (json: [String: Any], stderr: String) {
+            let r = try CLI.run(["encode", input, "-o", tmp.appendingPathComponent("m.ddpm").path, "--steps", "2",
+                                 "--route", "bits-back", "--json", "--force"] + extra)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            return (try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]), r.stderr)
+        }
+        let photo = try encode(try writeIDX(count: 1, height: 20, width: 24).path)
+        XCTAssertEqual(photo.json["model"] as? String, "gray32")
+        XCTAssertTrue(photo.stderr.contains("model: gray32 (gray images, not 28×28 Fashion-MNIST items"), photo.stderr)
+        let stripes = try encode(try writeIDX(count: 1).path)
+        XCTAssertEqual(stripes.json["model"] as? String, "gray32", "28×28 without a black ground")
+        let forced = try encode(try writeIDX(count: 1).path, ["--model", models.appendingPathComponent("fmnist28").path])
+        XCTAssertEqual(forced.json["model"] as? String, "fmnist28")
+        XCTAssertFalse(forced.stderr.contains("model: "), "nothing chosen, nothing to say")
+        let fmnist = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz"
+        if FileManager.default.fileExists(atPath: fmnist) {
+            let items = try encode(fmnist, ["--limit", "3"])
+            XCTAssertEqual(items.json["model"] as? String, "fmnist28")
+            XCTAssertTrue(items.stderr.contains("model: fmnist28 (gray 28×28 items on a black ground"), items.stderr)
+        }
+    }
+
     func testChannelMismatchIsAClearError() throws {
         let input = try writeIDX(count: 1)
         let rgbModel = repositoryRoot.appendingPathComponent("Fixtures/unet/learned-var").path
