@@ -6,6 +6,8 @@
 # (Tools/results/baselines-gray128-lossless.json, Tools/baselines.py lossless data/photos/gray128.npy).
 #   Tools/bench_gray.sh [OUT_DIR]
 # Environment: BIN (default .build/release/ddpmc), CLOTHING=0 skips the clothing-model files.
+# Run it with no training exporting into Fixtures/models meanwhile: a model that changes between encode and decode
+# is another model, and the decode refuses the file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-$(mktemp -d)}
@@ -21,7 +23,7 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 for n in "${names[@]}"; do
   in="data/photos/${n}_gray_128.png"
   "$BIN" encode "$in" -o "$OUT/$n.ddpm" --force --json > "$OUT/$n.encode.json" 2> "$OUT/$n.encode.err"
-  grep -o 'model: [^;]*' "$OUT/$n.encode.err" | head -1 > "$OUT/$n.model.txt" || true
+  tr '\r' '\n' < "$OUT/$n.encode.err" | grep '^model: ' | head -1 > "$OUT/$n.model.txt" || true
   "$BIN" decode "$OUT/$n.ddpm" -o "$OUT/$n.decoded.png" --force 2> "$OUT/$n.decode.err"
   model=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['model'])" "$OUT/$n.encode.json")
   steps=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['steps'])" "$OUT/$n.encode.json")
