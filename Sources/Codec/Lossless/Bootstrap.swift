@@ -95,6 +95,20 @@ struct Bootstrap {
         return min(items.count - 1, max(1, Int((initialBits / bits).rounded(.up))))
     }
 
+    /// The patches and bytes of an automatic bootstrap, given the count's estimate m0: m0 − 1 patches when their
+    /// bytes already carry the chain's first group (patch m0 − 1 alone: `requirement` gives its initial bits on a
+    /// fresh stack), else m0. The estimate rounds up from the first patch alone, and one patch fewer carried the
+    /// chain on every input measured (docs/BENCHMARKS.md): one direct patch less, a smaller file and a faster
+    /// encode; when it does not carry, the m0 − 1 patches' encode is the price of asking.
+    static func choose(estimate m0: Int, encode: (Int) throws -> [UInt8],
+                       requirement: (Int) throws -> Double) throws -> (patches: Int, bytes: [UInt8]) {
+        if m0 >= 2 {
+            let fewer = try encode(m0 - 1)
+            if Double(fewer.count * 8) >= (try requirement(m0 - 1)) { return (m0 - 1, fewer) }
+        }
+        return (m0, m0 == 0 ? [] : try encode(m0))
+    }
+
     /// The same for a progressive file's tail from x_T* (`start`: every item's state there): how many
     /// of `items` continue directly. Unlike a lossless file's, a tail may go direct as a whole (the
     /// count can be all of them): a lone patch then pays no initial bits at all.

@@ -104,18 +104,23 @@ public struct LosslessCodec: Sendable {
         // The bootstrap's patches and bits. The automatic choice drops it for images whose steps
         // no chunk layout can carry (far from the model): bits-back codes anything.
         var direct: [ChainItem] = [], seed: [UInt8] = []
-        func bootstrap(_ m: Int) throws {
-            direct = Array(all[..<m])
-            seed = m == 0 ? [] : try Bootstrap(model: model, file: p, dimensions: direct.reduce(0) { $0 + $1.pixels.count })
-                .encode(direct) { progress($0, steps + tail.work(patches: all.count - m, top: nil)) }
+        func encodeDirect(_ m: Int) throws -> [UInt8] {
+            m == 0 ? [] : try Bootstrap(model: model, file: p, dimensions: all[..<m].reduce(0) { $0 + $1.pixels.count })
+                .encode(Array(all[..<m])) { progress($0, steps + tail.work(patches: all.count - m, top: nil)) }
         }
         if let m = p.bootstrap {
-            try bootstrap(min(m, all.count - 1))
+            direct = Array(all[..<min(m, all.count - 1)])
+            seed = try encodeDirect(direct.count)
         } else {
             do {
-                try bootstrap(try Bootstrap.count(all, model: model, file: p))
+                let (m, bytes) = try Bootstrap.choose(estimate: try Bootstrap.count(all, model: model, file: p),
+                                                      encode: encodeDirect) { j in
+                    var stats = ChainStatistics()
+                    return try LosslessTail(model: model, parameters: p).encode([all[j]], statistics: &stats) { _ in }.initialBits
+                }
+                (direct, seed) = (Array(all[..<m]), bytes)
             } catch ProgressiveError.chunkTooLarge {
-                try bootstrap(0)
+                (direct, seed) = ([], [])
             }
         }
         let chained = Array(all[direct.count...])

@@ -107,8 +107,12 @@ public struct ProgressiveCodec: Sendable {
                 seed = try direct(m)
             } else if tStar > 1 {
                 do {
-                    m = try Bootstrap.count(tail: items, start: final, model: model, file: p)
-                    seed = try direct(m)
+                    (m, seed) = try Bootstrap.choose(estimate: try Bootstrap.count(tail: items, start: final, model: model, file: p),
+                                                     encode: direct) { j in
+                        var stats = ChainStatistics()
+                        return try tail.encode([items[j]], top: tStar, topValues: [final.values[j]], statistics: &stats) { _ in }
+                            .initialBits
+                    }
                 } catch ProgressiveError.chunkTooLarge {
                     (m, seed) = (0, [])
                 }
