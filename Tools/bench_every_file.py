@@ -39,8 +39,15 @@ def encode(bin_, path, out, *extra):
     return json.loads(run([bin_, "encode", path, "-o", out, "--json", "--force", *extra]))
 
 
+def coded_chain(bin_, ddpm):
+    """(steps, spacing) of the chain a .ddpm file codes, from `ddpmc info --json`."""
+    j = json.loads(run([bin_, "info", ddpm, "--json"]))
+    return j["steps"], j.get("spacing", "quadratic")
+
+
 def bounds(bin_, path, steps, spacing="quadratic", limit=None):
-    cmd = [bin_, "bound", path, "--steps", str(steps), "--spacing", spacing, "--json"]
+    """Per-image bound of a chain: `steps` with `spacing`, or the model's own chain (spacing "model")."""
+    cmd = [bin_, "bound", path] + ([] if spacing == "model" else ["--steps", str(steps)]) + ["--spacing", spacing, "--json"]
     if limit:
         cmd += ["--limit", str(limit)]
     return [im["bits_per_dim"] for im in json.loads(run(cmd))["images"]]
@@ -121,7 +128,7 @@ def main():
 
     if "archive" not in skip:
         j = encode(a.bin, FMNIST, os.path.join(out, "archive.ddpm"), "--limit", str(a.archive))
-        b = bounds(a.bin, FMNIST, 100, limit=a.archive)
+        b = bounds(a.bin, FMNIST, *coded_chain(a.bin, os.path.join(out, "archive.ddpm")), limit=a.archive)
         res["archive"] = dict(n=a.archive, bits_per_dim=j["bits_per_dim"], bound=float(np.mean(b)), encode=j)
 
     if "photos" not in skip:
@@ -130,7 +137,7 @@ def main():
         for nm in names:
             p = os.path.join(ROOT, "data/photos", f"{nm}_128.png")
             j = encode(a.bin, p, os.path.join(out, "photo.ddpm"))
-            bd = bounds(a.bin, p, j.get("steps", 100))[0]
+            bd = bounds(a.bin, p, *coded_chain(a.bin, os.path.join(out, "photo.ddpm")))[0]
             rows.append(dict(name=nm, bits_per_dim=j["bits_per_dim"], route=j["route"], bound=bd,
                              bootstrap=j.get("bootstrap_patches"), initial_bits=j.get("initial_bits")))
             print(f"  {nm} {j['bits_per_dim']:.3f} bound {bd:.3f}", file=sys.stderr)
@@ -138,9 +145,8 @@ def main():
         crop = os.path.join(out, "crop64.png")
         Image.fromarray(np.array(Image.open(os.path.join(ROOT, "data/photos/astronaut_128.png")))[:64, :64]).save(crop)
         j = encode(a.bin, crop, os.path.join(out, "crop.ddpm"))
-        steps = 50 if j["route"] == "direct" else 100
         res["photos"] = dict(rows=rows, crop=dict(bits_per_dim=j["bits_per_dim"], route=j["route"],
-                                                  bound=bounds(a.bin, crop, steps)[0]),
+                                                  bound=bounds(a.bin, crop, *coded_chain(a.bin, os.path.join(out, "crop.ddpm")))[0]),
                              jpegxl=baseline("baselines-photos128-lossless.json", "JPEG XL"),
                              webp=baseline("baselines-photos128-lossless.json", "WebP"))
 
