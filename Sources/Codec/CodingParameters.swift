@@ -157,7 +157,10 @@ public struct CodingParameters: Equatable, Sendable {
 
     /// The header fields of a form's defaults (a header stores the fields that differ from these).
     public static func defaultFields(_ form: Form) -> [UInt8: Double] {
-        defaults(form).headerFields(initialBits: nil)
+        // x̂_0 clipped as every bundled model's scheduler asks (clip_sample): a header stores it only otherwise.
+        var d = defaults(form)
+        d.clipDenoised = true
+        return d.headerFields(initialBits: nil)
     }
 
     /// The ranges every parameter must lie in.

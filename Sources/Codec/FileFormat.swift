@@ -13,7 +13,7 @@ public enum FormatError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .notDDPM: return "not a .ddpm file (wrong magic bytes)"
-        case let .unsupportedVersion(v) where v == 2 || v == 3:
+        case let .unsupportedVersion(v) where (2...4).contains(v):
             return "format version \(v) (written by an older ddpmc) is not read by this ddpmc (version \(DDPMFile.version)); "
                 + "encode the images again"
         case let .unsupportedVersion(v):
@@ -94,11 +94,12 @@ public struct Section: Equatable, Sendable {
 
 /// The .ddpm container: magic and version, a CRC-guarded header, then CRC-guarded sections.
 ///
-///     "DDPM"  version:u8  length:varint  packing:u8  header  headerCRC:u32
+///     "DDPM"  version:u8  header  headerCRC:u32                  (a plain header)
+///     "DDPM"  version|0x80:u8  length:varint  zstd(header)  headerCRC:u32
 ///     { kind:u8  length:varint  crc:u32  payload }*
 ///
-/// `length` counts the packing byte and the header; packing 0 = the header as is, 1 = zstd (chosen
-/// when smaller: a folder of many image names). The header is sized for a lone small image, where
+/// The zstd form is chosen when smaller (a folder of many image names); a plain header ends where
+/// its fields do. The header is sized for a lone small image, where
 /// every byte is a hundredth of a bit per dimension (docs/DESIGN.md §6):
 ///
 ///     flags:u8           bits 0–2 source kind, 3 names stored, 4 one geometry for all images,
@@ -113,9 +114,10 @@ public struct Section: Equatable, Sendable {
 /// data set names its images by position. A one-image file spends about 25 bytes besides its payload.
 public enum DDPMFile {
     public static let magic: [UInt8] = Array("DDPM".utf8)
-    /// 4: the compact header above. Version 3 (a 6-byte magic, names, model name, every parameter)
-    /// and older are refused.
-    public static let version: UInt8 = 4
+    /// 5: version 4's container, a progressive stream of one item coding its level changes without
+    /// zero (docs/DESIGN.md §5), and x̂_0 clipping stored only when off. Version 4 files read
+    /// differently and are refused, as are version 3 (a 6-byte magic, names, model name, every parameter) and older are refused.
+    public static let version: UInt8 = 5
 
     public static func encode(header: DDPMHeader, sections: [Section]) -> [UInt8] {
         let form = CodingParameters.Form(fields: header.parameters)
@@ -152,10 +154,18 @@ public enum DDPMFile {
         if seedStored { h.u64(header.seed) }
         h.raw(header.pixelDigest)
 
+        // A header that zstd shrinks (a folder's names) is stored packed behind its length; a plain
+        // one ends where its fields do, which saves a lone small image two bytes.
         let zstd = HeaderCompression.compress(h.bytes)
-        let packed = zstd.count < h.bytes.count ? [1] + zstd : [0] + h.bytes
         var out = ByteWriter()
-        out.raw(magic); out.u8(version); out.varint(packed.count); out.raw(packed)
+        out.raw(magic)
+        var lengthBytes = ByteWriter()
+        lengthBytes.varint(zstd.count)
+        if zstd.count + lengthBytes.bytes.count < h.bytes.count {
+            out.u8(version | packedFlag); out.varint(zstd.count); out.raw(zstd)
+        } else {
+            out.u8(version); out.raw(h.bytes)
+        }
         out.u32(Checksums.crc32(out.bytes[...]))
         for s in sections {
             precondition(s.payload.count <= Int(UInt32.max), "a section is limited to 4 GiB")
@@ -174,9 +184,7 @@ public enum DDPMFile {
 
     /// Bytes before the first section's header (magic, version, header and its CRC).
     public static func headerLength(_ bytes: [UInt8]) throws(FormatError) -> Int {
-        var r = ByteReader(bytes, offset: magic.count + 1)
-        let packed = try r.varint(limit: HeaderCompression.maximumHeaderSize)
-        return r.offset + packed + 4
+        try readHeader(bytes).end
     }
 
     /// Bytes of a section's own header (kind, length, CRC) before a payload of `payload` bytes.
@@ -213,6 +221,34 @@ public enum DDPMFile {
     public static func decodePrefix(_ bytes: [UInt8]) throws(FormatError)
         -> (header: DDPMHeader, sections: [Section], partial: Section?, damage: FormatError?)
     {
+        let (header, sectionStart) = try readHeader(bytes)
+        var sections: [Section] = []
+        var s = ByteReader(bytes, offset: sectionStart)
+        var damage: FormatError?
+        var partial: Section?
+        while s.remaining > 0 {
+            let start = s.offset
+            guard s.remaining >= 2, let k = try? s.u8(), let len = try? s.varint(), s.remaining >= 4 else {
+                damage = .truncated(what: "section \(sections.count + 1) header", needed: start + 6, have: bytes.count)
+                break
+            }
+            let c = try s.u32()
+            guard let kind = Section.Kind(rawValue: k) else { damage = .malformed("unknown section kind \(k)"); break }
+            guard len <= UInt64(s.remaining) else {
+                let needed = len > UInt64(Int.max / 2) ? Int.max : s.offset + Int(len)
+                damage = .truncated(what: "section \(sections.count + 1)", needed: needed, have: bytes.count)
+                partial = Section(kind: kind, payload: try s.raw(s.remaining))
+                break
+            }
+            let payload = try s.raw(Int(len))
+            guard Checksums.crc32(payload[...]) == c else { damage = .corrupted(what: "section \(sections.count + 1)"); break }
+            sections.append(Section(kind: kind, payload: payload))
+        }
+        return (header, sections, partial, damage)
+    }
+
+    /// The header, and the offset of the first section (after the header's CRC).
+    static func readHeader(_ bytes: [UInt8]) throws(FormatError) -> (header: DDPMHeader, end: Int) {
         guard bytes.count >= magic.count + 1, Array(bytes[0..<magic.count]) == magic else { throw .notDDPM }
         // Versions up to 3 began "DDPMC", 0x1A, then a 16-bit version.
         if bytes[magic.count] == UInt8(ascii: "C") {
@@ -222,27 +258,32 @@ public enum DDPMFile {
         }
         var outer = ByteReader(bytes, offset: magic.count)
         let v = try outer.u8()
-        guard v == version else { throw .unsupportedVersion(UInt16(v)) }
-        let packedLength = try outer.varint(limit: HeaderCompression.maximumHeaderSize)
-        guard packedLength >= 1, packedLength <= outer.remaining - 4 else {
-            throw .truncated(what: "header", needed: outer.offset + packedLength + 4, have: bytes.count)
+        guard v & ~packedFlag == version else { throw .unsupportedVersion(UInt16(v & ~packedFlag)) }
+        var r: ByteReader
+        let length: Int
+        var packedEnd: Int?
+        if v & packedFlag != 0 {
+            // Packed: the CRC is checked before the bytes are inflated.
+            let packedLength = try outer.varint(limit: HeaderCompression.maximumHeaderSize)
+            guard packedLength >= 1, packedLength <= outer.remaining - 4 else {
+                throw .truncated(what: "header", needed: outer.offset + packedLength + 4, have: bytes.count)
+            }
+            let end = outer.offset + packedLength
+            try checkCRC(end)
+            let body = try HeaderCompression.decompress(Array(bytes[outer.offset..<end]))
+            r = ByteReader(body)
+            length = body.count
+            packedEnd = end
+        } else {
+            // Plain: the fields say where the header ends, and the CRC follows (checked below).
+            r = ByteReader(bytes, offset: outer.offset)
+            length = bytes.count - outer.offset
         }
-        let headerEnd = outer.offset + packedLength
-        let crc = Checksums.crc32(bytes[0..<headerEnd])
-        var crcReader = ByteReader(bytes, offset: headerEnd)
-        guard try crcReader.u32() == crc else { throw .corrupted(what: "header") }
-        let packing = bytes[outer.offset]
-        let stored = Array(bytes[(outer.offset + 1)..<headerEnd])
-        let body: [UInt8]
-        switch packing {
-        case 0: body = stored
-        case 1: body = try HeaderCompression.decompress(stored)
-        default: throw .malformed("unknown header packing \(packing)")
+        func checkCRC(_ end: Int) throws(FormatError) {
+            guard end + 4 <= bytes.count else { throw .truncated(what: "header", needed: end + 4, have: bytes.count) }
+            var crcReader = ByteReader(bytes, offset: end)
+            guard try crcReader.u32() == Checksums.crc32(bytes[0..<end]) else { throw .corrupted(what: "header") }
         }
-        let sectionStart = headerEnd + 4
-        var r = ByteReader(body)
-        let length = body.count
-
         let flags = try r.u8()
         let kind = try sourceKind(flags & 7)
         let namesStored = flags & (1 << 3) != 0, uniform = flags & (1 << 4) != 0, seedStored = flags & (1 << 7) != 0
@@ -284,35 +325,23 @@ public enum DDPMFile {
         }
         let seed = seedStored ? try r.u64() : CodingParameters.defaultSeed
         let pixels = try r.raw(DDPMHeader.pixelDigestLength)
-        guard r.remaining == 0 else { throw .malformed("header length does not match its contents") }
+        let headerEnd: Int
+        if let packedEnd {
+            guard r.remaining == 0 else { throw .malformed("header length does not match its contents") }
+            headerEnd = packedEnd
+        } else {
+            headerEnd = r.offset
+            try checkCRC(headerEnd)
+        }
         let header = DDPMHeader(modelDigest: model, modelName: "", sourceKind: kind, images: images,
                                 patchHeight: 0, patchWidth: 0, steps: steps, trainTimesteps: 0,
                                 parameters: parameters, seed: seed, pixelDigest: pixels)
+        return (header, headerEnd + 4)
 
-        var sections: [Section] = []
-        var s = ByteReader(bytes, offset: sectionStart)
-        var damage: FormatError?
-        var partial: Section?
-        while s.remaining > 0 {
-            let start = s.offset
-            guard s.remaining >= 2, let k = try? s.u8(), let len = try? s.varint(), s.remaining >= 4 else {
-                damage = .truncated(what: "section \(sections.count + 1) header", needed: start + 6, have: bytes.count)
-                break
-            }
-            let c = try s.u32()
-            guard let kind = Section.Kind(rawValue: k) else { damage = .malformed("unknown section kind \(k)"); break }
-            guard len <= UInt64(s.remaining) else {
-                let needed = len > UInt64(Int.max / 2) ? Int.max : s.offset + Int(len)
-                damage = .truncated(what: "section \(sections.count + 1)", needed: needed, have: bytes.count)
-                partial = Section(kind: kind, payload: try s.raw(s.remaining))
-                break
-            }
-            let payload = try s.raw(Int(len))
-            guard Checksums.crc32(payload[...]) == c else { damage = .corrupted(what: "section \(sections.count + 1)"); break }
-            sections.append(Section(kind: kind, payload: payload))
-        }
-        return (header, sections, partial, damage)
     }
+
+    /// The version byte's top bit: the header is zstd-packed behind its length.
+    static let packedFlag: UInt8 = 0x80
 
     static func sourceKindCode(_ k: SourceKind) -> UInt8 {
         switch k {

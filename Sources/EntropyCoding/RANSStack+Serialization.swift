@@ -20,16 +20,20 @@ extension RANSStack {
         return out
     }
 
-    /// `serializedWords()` with each word little-endian.
+    /// `serializedWords()` with each word little-endian, the state's high word in as few bytes as
+    /// hold it (1 to 4: it is at least 1, since the state is at least 2^32). The stored length then
+    /// says how many: 4k + 4 + h bytes for k stored words. A lone small image's stack is a few
+    /// dozen bytes, and the full high word wasted one and a half of them on average.
     public func serializedBytes() -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(4 * (words.count + 2))
-        for word in serializedWords() {
-            out.append(UInt8(truncatingIfNeeded: word))
-            out.append(UInt8(truncatingIfNeeded: word >> 8))
-            out.append(UInt8(truncatingIfNeeded: word >> 16))
-            out.append(UInt8(truncatingIfNeeded: word >> 24))
+        func append(_ word: UInt32, bytes: Int = 4) {
+            for b in 0..<bytes { out.append(UInt8(truncatingIfNeeded: word >> (8 * b))) }
         }
+        let high = UInt32(truncatingIfNeeded: state >> 32)
+        append(high, bytes: (32 - high.leadingZeroBitCount + 7) / 8)
+        append(UInt32(truncatingIfNeeded: state))
+        for word in words.reversed() { append(word) }
         return out
     }
 
@@ -45,12 +49,16 @@ extension RANSStack {
     }
 
     public init(serializedBytes data: [UInt8], seed: UInt64 = 0) throws(EntropyCodingError) {
-        guard data.count % 4 == 0 else { throw .malformedStack("\(data.count) bytes is not a whole number of words") }
-        var words: [UInt32] = []
-        words.reserveCapacity(data.count / 4)
-        var i = 0
+        guard data.count >= 5 else { throw .malformedStack("\(data.count) bytes, the state alone needs 5 or more") }
+        let highBytes = (data.count - 5) % 4 + 1
+        func word(at i: Int, bytes: Int = 4) -> UInt32 {
+            (0..<bytes).reduce(0) { $0 | UInt32(data[i + $1]) << (8 * $1) }
+        }
+        var words = [word(at: 0, bytes: highBytes)]
+        words.reserveCapacity((data.count + 3) / 4)
+        var i = highBytes
         while i < data.count {
-            words.append(UInt32(data[i]) | UInt32(data[i + 1]) << 8 | UInt32(data[i + 2]) << 16 | UInt32(data[i + 3]) << 24)
+            words.append(word(at: i))
             i += 4
         }
         try self.init(serializedWords: words, seed: seed)

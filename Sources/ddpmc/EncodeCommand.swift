@@ -141,12 +141,22 @@ struct EncodeCommand: ParsableCommand {
             "steps": d.records.count, "seconds": d.seconds, "model": model,
         ]
         if let b = routed.bitsBack { summary["bits_back_route_bytes"] = b.fileBytes }
+        summary["direct_steps"] = Self.stepRecords(d.records)
         if json { try printJSON(summary); return }
         let other = routed.bitsBack.map { String(format: "; bits-back would take %d bytes", $0.fileBytes) } ?? ""
         note(String(format: "%@: %d image(s), %d bytes, %.4f bits/dim; direct route (no initial bits): latents %.4f bits/dim "
                     + "(theoretical %.4f), decoder step %.4f, container %d bytes; model %@%@", output, images.count,
                     d.bytes.count, Double(d.bytes.count * 8) / dims, streamBits / dims, theoretical / dims,
                     Double(d.losslessBytes * 8) / dims, d.headerBytes, model, other))
+    }
+
+    /// Per step of the stream, top first: its KL and the bits it took (side information and indices).
+    static func stepRecords(_ records: [ProgressiveStepRecord]) -> [[String: Any]] {
+        var previous = 0
+        return records.map { r in
+            defer { previous = r.bitEnd }
+            return ["step": r.step, "kl_bits": r.klBits, "stream_bits": r.bitEnd - previous]
+        }
     }
 
     func runProgressive(_ images: [NamedImage], kind: SourceKind, model: DiffusionModel, parameters p: CodingParameters) throws {

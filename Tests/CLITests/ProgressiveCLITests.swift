@@ -359,7 +359,8 @@ final class ProgressiveCLITests: XCTestCase {
 
     /// A hostile stream behind a valid checksum: budget-level deltas whose sum overflows Int. The
     /// decoder must report damage, not trap. (Assumes the stream layout of ProgressiveCoder: per step
-    /// a flag bit, then per item a signed exp-Golomb level delta and the chunk indices.)
+    /// a flag bit, then per item the level change — for a lone item, the exp-Golomb of the nonzero
+    /// change, zigzagged — and the chunk indices.)
     func testAnOverflowingKDeltaIsDamageNotACrash() throws {
         let png = try writePNG("g.png", width: 8, height: 8, channels: 1)
         let encoded = tmp.appendingPathComponent("g.ddpm")
@@ -374,8 +375,8 @@ final class ProgressiveCLITests: XCTestCase {
         XCTAssertEqual(original[sectionStart], 2, "the progressive section's kind")
         let storedCRC = original[(header - 4)..<header].enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * UInt32($1.offset)) }
         XCTAssertEqual(storedCRC, Self.crc32(original[header...]), "the CRC helper matches the file's")
-        // Step 3: flag 0, delta +1 (zigzag 2: "011"), one 1-bit index; step 2: flag 0, delta Int.max.
-        let bits = "0" + "011" + "0" + "0" + String(repeating: "0", count: 63) + String(repeating: "1", count: 64)
+        // Step 3: flag 0, change +1 (code 0: "1"), one 1-bit index; step 2: flag 0, a change of 2^63 levels.
+        let bits = "0" + "1" + "0" + "0" + String(repeating: "0", count: 63) + String(repeating: "1", count: 64)
         var payload: [UInt8] = []
         var byte: UInt8 = 0, used = 0
         for c in bits { byte = byte << 1 | (c == "1" ? 1 : 0); used += 1; if used == 8 { payload.append(byte); byte = 0; used = 0 } }

@@ -1,5 +1,6 @@
 @testable import Codec
 import Diffusion
+import EntropyCoding
 import ImageIO
 import XCTest
 
@@ -28,6 +29,26 @@ final class BudgetLevelTests: XCTestCase {
         XCTAssertEqual(BudgetLevel.choose(kl: k / 0.9, previous: m), m, "a budget 10 % under the KL is kept")
         XCTAssertNotEqual(BudgetLevel.choose(kl: k / 1.4, previous: m), m)
         XCTAssertNotEqual(BudgetLevel.choose(kl: k / 0.7, previous: m), m)
+    }
+
+    /// A stream of one item codes a level change without zero (its step flag said it moved); a
+    /// stream of several codes every item's change, zero included. Both read back exactly.
+    func testLevelChangesReadBack() throws {
+        let changes = [1, -1, 2, -2, 3, 17, -40, 1_000, -1_000_000]
+        for lone in [true, false] {
+            var w = BitWriter()
+            for d in changes { ProgressiveCoder.writeLevelChange(d, loneItem: lone, to: &w) }
+            if !lone { ProgressiveCoder.writeLevelChange(0, loneItem: false, to: &w) }
+            var r = BitReader(bytes: w.bytes, bitLimit: w.bitCount)
+            for d in changes { XCTAssertEqual(ProgressiveCoder.readLevelChange(loneItem: lone, from: &r), d) }
+            if !lone { XCTAssertEqual(ProgressiveCoder.readLevelChange(loneItem: false, from: &r), 0) }
+            XCTAssertEqual(r.remaining, 0)
+        }
+        var one = BitWriter(), many = BitWriter()
+        ProgressiveCoder.writeLevelChange(1, loneItem: true, to: &one)
+        ProgressiveCoder.writeLevelChange(1, loneItem: false, to: &many)
+        XCTAssertEqual(one.bitCount, 1, "a lone item's commonest change, +1, takes one bit")
+        XCTAssertEqual(many.bitCount, 3)
     }
 
     /// The decoder reads indices and never asks how they were chosen: a file whose encoder took

@@ -59,7 +59,8 @@ final class FileFormatTests: XCTestCase {
                                  parameters: fields, seed: CodingParameters.defaultSeed, pixelDigest: Checksums.sha256([9]))
             let bytes = DDPMFile.encode(header: one, sections: [Section(kind: .progressive, payload: [1, 2, 3])])
             let payloadStart = try DDPMFile.firstPayloadOffset(bytes)
-            XCTAssertLessThanOrEqual(payloadStart, form == .lossless ? 39 : 36, "\(form): \(payloadStart) bytes before the payload")
+            XCTAssertLessThanOrEqual(payloadStart, form == .lossless ? 37 : 34, "\(form): \(payloadStart) bytes before the payload")
+            XCTAssertEqual(bytes[DDPMFile.magic.count], DDPMFile.version, "a plain header: no length, no packing byte")
             XCTAssertEqual(bytes.count, payloadStart + 3)
             XCTAssertEqual(payloadStart, try DDPMFile.headerLength(bytes) + DDPMFile.sectionHeaderLength(payload: 3))
             var expected = one
@@ -71,7 +72,7 @@ final class FileFormatTests: XCTestCase {
         var archive = sampleHeader()
         archive.images = (0..<1000).map { ImageEntry(name: "t10k-images-idx3-ubyte[\($0)].png", width: 28, height: 28, channels: 1) }
         let packed = DDPMFile.encode(header: archive, sections: [])
-        XCTAssertEqual(packed[DDPMFile.magic.count + 1 + 2], 1, "zstd packing for a long list of names")
+        XCTAssertEqual(packed[DDPMFile.magic.count], DDPMFile.version | 0x80, "zstd packing for a long list of names")
         XCTAssertLessThan(packed.count, 1000 * 8, "well under the ~30 bytes per name unpacked")
         XCTAssertEqual(try DDPMFile.decode(packed).header, archive)
 
@@ -90,6 +91,14 @@ final class FileFormatTests: XCTestCase {
         XCTAssertThrowsError(try DDPMFile.decode(v)) { XCTAssertEqual($0 as? FormatError, .unsupportedVersion(9)) }
         v[DDPMFile.magic.count] = 1
         XCTAssertThrowsError(try DDPMFile.decode(v)) { XCTAssertEqual($0 as? FormatError, .unsupportedVersion(1)) }
+        // Version 4 (plain or packed) reads its stream differently: refused, with the way out.
+        for byte: UInt8 in [4, 4 | 0x80] {
+            v[DDPMFile.magic.count] = byte
+            XCTAssertThrowsError(try DDPMFile.decode(v)) {
+                XCTAssertEqual($0 as? FormatError, .unsupportedVersion(4))
+                XCTAssertTrue("\($0)".contains("encode the images again"), "\($0)")
+            }
+        }
         // Every truncation either throws (header damaged) or reports the damaged section.
         for cut in 0..<bytes.count {
             do {

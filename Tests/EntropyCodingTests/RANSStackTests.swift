@@ -56,7 +56,8 @@ final class RANSStackTests: XCTestCase {
         let words = encoder.serializedWords()
         XCTAssertEqual(words.count, encoder.serializedWordCount)
         let bytes = encoder.serializedBytes()
-        XCTAssertEqual(bytes.count, 4 * words.count)
+        XCTAssertEqual(bytes.count, 4 * (words.count - 1) + (32 - words[0].leadingZeroBitCount + 7) / 8,
+                       "the state's high word in as few bytes as hold it")
         for var decoder in [try RANSStack(serializedWords: words, seed: 11), try RANSStack(serializedBytes: bytes, seed: 11)] {
             XCTAssertEqual(decoder, encoder)
             XCTAssertEqual(decoder.serializedWords(), words)
@@ -72,8 +73,23 @@ final class RANSStackTests: XCTestCase {
         }
         XCTAssertThrowsError(try RANSStack(serializedWords: [7]))
         XCTAssertThrowsError(try RANSStack(serializedWords: [0, 0xFFFF_FFFF]), "state below 2^32")
-        XCTAssertThrowsError(try RANSStack(serializedBytes: [1, 2, 3, 4, 5, 6, 7]))
+        XCTAssertThrowsError(try RANSStack(serializedBytes: [1, 2, 3, 4]), "the state alone needs 5 bytes")
+        XCTAssertThrowsError(try RANSStack(serializedBytes: [0, 1, 2, 3, 4]), "state below 2^32")
         XCTAssertThrowsError(try RANSStack(serializedBytes: []))
+    }
+
+    /// The state's high word takes 1 to 4 bytes, and the payload's length tells the reader which.
+    func testTheStateIsStoredInAsFewBytesAsHoldIt() throws {
+        for (high, bytes) in [(UInt32(1), 1), (0xFF, 1), (0x100, 2), (0xFFFF, 2), (0x1_0000, 3), (0x100_0000, 4), (0xFFFF_FFFF, 4)] {
+            for stored in [[UInt32](), [7, 0, 0xFFFF_FFFF]] {
+                let stack = try RANSStack(serializedWords: [high, 0x1234_5678] + stored, seed: 3)
+                let data = stack.serializedBytes()
+                XCTAssertEqual(data.count, bytes + 4 + 4 * stored.count, "high word 0x\(String(high, radix: 16))")
+                let back = try RANSStack(serializedBytes: data, seed: 3)
+                XCTAssertEqual(back, stack)
+                XCTAssertEqual(back.serializedWords(), [high, 0x1234_5678] + stored)
+            }
+        }
     }
 
     /// Bits-back's first move: pop from a fresh stack (drawing virtual words), then push the
