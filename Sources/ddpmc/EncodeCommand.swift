@@ -147,7 +147,7 @@ struct EncodeCommand: ParsableCommand {
         note(String(format: "%@: %d image(s), %d bytes, %.4f bits/dim; direct route (no initial bits): latents %.4f bits/dim "
                     + "(theoretical %.4f), decoder step %.4f, container %d bytes; model %@%@", output, images.count,
                     d.bytes.count, Double(d.bytes.count * 8) / dims, streamBits / dims, theoretical / dims,
-                    Double(d.losslessBytes * 8) / dims, d.headerBytes, model, other))
+                    Double(d.losslessBytes * 8) / dims, d.bytes.count - d.progressiveBytes - d.losslessBytes, model, other))
     }
 
     /// Per step of the stream, top first: its KL and the bits it took (side information and indices).

@@ -47,6 +47,21 @@ final class BootstrapTests: XCTestCase {
     }
 
     /// The encoder's own choice is deterministic and never worse than the chain alone here.
+    /// Which routes an encode tries: both for small inputs; above the trial size bits-back for many
+    /// items and the direct route alone for one (a whole-image model's lone photo), whose initial
+    /// bits nothing could carry.
+    func testTheAutomaticRouteSendsALoneLargeItemDirect() {
+        let small = LosslessRoute.trialDimensions, large = LosslessRoute.trialDimensions + 1
+        XCTAssertTrue(LosslessRoute.automatic.tries(dimensions: small, items: 1) == (true, true))
+        XCTAssertTrue(LosslessRoute.automatic.tries(dimensions: small, items: 40) == (true, true))
+        XCTAssertTrue(LosslessRoute.automatic.tries(dimensions: large, items: 1) == (false, true))
+        XCTAssertTrue(LosslessRoute.automatic.tries(dimensions: large, items: 2) == (true, false))
+        for dims in [small, large] {
+            XCTAssertTrue(LosslessRoute.bitsBack.tries(dimensions: dims, items: 1) == (true, false))
+            XCTAssertTrue(LosslessRoute.direct.tries(dimensions: dims, items: 5) == (false, true))
+        }
+    }
+
     func testTheAutomaticChoiceIsDeterministic() throws {
         let images = try (0..<6).map { try smooth("s\($0).png", seed: $0) }
         let a = try encode(images, model: "gray28-plain", bootstrap: nil)

@@ -19,6 +19,22 @@ public enum LosslessRoute: String, CaseIterable, Sendable {
     /// Inputs up to this many sub-pixels are coded both ways (a 104×104 RGB photo; each encode
     /// of such an input takes about a minute on two cores).
     public static let trialDimensions = 1 << 15
+
+    /// Which routes `route` codes for `dimensions` sub-pixels in `items` chain items (patches, or
+    /// tiles of a whole-image model). A lone item larger than the trial size goes direct alone:
+    /// bits-back would pay its initial bits (about 11 bits per dimension) with nothing to carry
+    /// them, whereas the direct route costs a fraction of a bit per dimension over the bound
+    /// (a 128×128 photo as one item by a whole-image model: 15-odd bits/dim by bits-back,
+    /// 4.3 direct), and coding both would only double the time.
+    public func tries(dimensions: Int, items: Int) -> (bitsBack: Bool, direct: Bool) {
+        switch self {
+        case .bitsBack: return (true, false)
+        case .direct: return (false, true)
+        case .automatic:
+            if dimensions <= Self.trialDimensions { return (true, true) }
+            return items == 1 ? (false, true) : (true, false)
+        }
+    }
 }
 
 /// The result of a lossless encode by either route.
@@ -37,8 +53,9 @@ extension LosslessCodec {
     public func encode(_ images: [NamedImage], kind: SourceKind, parameters: CodingParameters, route: LosslessRoute,
                        progress: (_ done: Int, _ total: Int) -> Void = { _, _ in }) throws -> RoutedEncodeResult {
         let dims = images.reduce(0) { $0 + $1.image.pixels.count }
-        let tryDirect = route == .direct || (route == .automatic && dims <= LosslessRoute.trialDimensions)
-        let tryBitsBack = route != .direct
+        let (tryBitsBack, tryDirect) = route.tries(dimensions: dims, items: Patches.shapes(images.map {
+            ImageEntry(name: $0.name, width: $0.image.width, height: $0.image.height, channels: $0.image.channels)
+        }, model: model).count)
         var result = RoutedEncodeResult(bytes: [], route: route, bitsBack: nil, direct: nil, dimensions: dims)
         // Progress runs over both encodes when both are tried.
         let share = tryDirect && tryBitsBack ? 2 : 1
@@ -62,7 +79,11 @@ extension LosslessCodec {
                 }
             } catch ProgressiveError.chunkTooLarge where route == .automatic {
                 // A step whose KL no chunk layout can carry (images far from the model): bits-back codes
-                // anything, so the automatic choice keeps it.
+                // anything, so the automatic choice keeps it (coding it now if it had not been tried).
+                if !tryBitsBack {
+                    let (bytes, report) = try encode(images, kind: kind, parameters: parameters) { progress($0, $1) }
+                    (result.bytes, result.route, result.bitsBack) = (bytes, .bitsBack, report)
+                }
                 return result
             }
             result.direct = direct
