@@ -163,6 +163,11 @@ public struct CodingParameters: Equatable, Sendable {
         return d.headerFields(initialBits: nil)
     }
 
+    /// The chain length a header of this form need not store (HeaderKey.steps).
+    public static func defaultSteps(_ form: Form) -> Int {
+        form == .direct ? directSteps : defaultSteps
+    }
+
     /// The ranges every parameter must lie in.
     public enum Limits {
         public static let gridBits = 1...20
@@ -233,6 +238,9 @@ public struct CodingParameters: Equatable, Sendable {
         case chunkBits = 10, slackBits = 11, losslessAfter = 12
         /// Bootstrap patches and bytes (lossless files; absent: none).
         case bootstrap = 13, bootstrapBytes = 14
+        /// The chain's length after respacing (DDPMHeader.steps), stored when it differs from the
+        /// form's default (`defaultFields`).
+        case steps = 15
 
         public var name: String {
             switch self {
@@ -247,6 +255,7 @@ public struct CodingParameters: Equatable, Sendable {
             case .losslessAfter: return "lossless tail start"
             case .bootstrap: return "bootstrap patches"
             case .bootstrapBytes: return "bootstrap bytes"
+            case .steps: return "chain length"
             }
         }
     }
@@ -271,7 +280,7 @@ public struct CodingParameters: Equatable, Sendable {
             if let initialBits, initialBits > 0 { f[HeaderKey.initialBits.rawValue] = initialBits.rounded(.up) }
             if let bootstrap, bootstrap > 0 {
                 f[HeaderKey.bootstrap.rawValue] = Double(bootstrap)
-                f[HeaderKey.bootstrapBytes.rawValue] = Double(bootstrapBytes)
+                if bootstrapBytes > 0 { f[HeaderKey.bootstrapBytes.rawValue] = Double(bootstrapBytes) }
             }
         }
         return f

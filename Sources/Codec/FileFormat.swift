@@ -13,7 +13,7 @@ public enum FormatError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .notDDPM: return "not a .ddpm file (wrong magic bytes)"
-        case let .unsupportedVersion(v) where (2...4).contains(v):
+        case let .unsupportedVersion(v) where (2...5).contains(v):
             return "format version \(v) (written by an older ddpmc) is not read by this ddpmc (version \(DDPMFile.version)); "
                 + "encode the images again"
         case let .unsupportedVersion(v):
@@ -42,14 +42,12 @@ public struct ImageEntry: Equatable, Sendable {
 
 /// The header of a .ddpm file: everything a decoder needs besides the model and the bits.
 ///
-/// Digests are the first `digestLength` bytes of SHA-256: enough to tell models apart and to
-/// check a decode end to end, and 48 bytes shorter than two full digests, which matters for a
-/// single small image (a lossy 28×28 preview is a few hundred bits).
+/// The model digest is the first `digestLength` bytes of SHA-256s (ModelIdentity): enough to tell
+/// models apart, and short, which matters for a single small image (a lossy 28×28 preview is a
+/// few hundred bits). The end-to-end check of a lossless decode is not here but in its rANS
+/// stack, which starts from the pixels' digest (`LosslessCodec.pixelDigest`).
 public struct DDPMHeader: Equatable, Sendable {
     public static let digestLength = 8
-    /// The pixel digest's bytes: a 2^-32 chance of missing a wrong decode that every other check
-    /// (the stream's end, the CRCs) also missed.
-    public static let pixelDigestLength = 4
     /// The model's identity (ModelIdentity.digest).
     public var modelDigest: [UInt8]
     /// The model's name, patch size and training steps: known to the encoder, not stored (the
@@ -65,19 +63,16 @@ public struct DDPMHeader: Equatable, Sendable {
     /// Coding parameters, interpreted by the codec that wrote the section (see Codec docs).
     public var parameters: [UInt8: Double]
     public var seed: UInt64
-    /// The first bytes of the SHA-256 of every decoded pixel, in image order: the end-to-end
-    /// check of a lossless decode.
-    public var pixelDigest: [UInt8]
 
     /// Digests longer than `digestLength` (a full SHA-256) are cut to it.
     public init(modelDigest: [UInt8], modelName: String, sourceKind: SourceKind, images: [ImageEntry],
                 patchHeight: Int, patchWidth: Int, steps: Int, trainTimesteps: Int,
-                parameters: [UInt8: Double], seed: UInt64, pixelDigest: [UInt8]) {
+                parameters: [UInt8: Double], seed: UInt64) {
         self.modelDigest = Array(modelDigest.prefix(Self.digestLength)); self.modelName = modelName
         self.sourceKind = sourceKind
         self.images = images; self.patchHeight = patchHeight; self.patchWidth = patchWidth
         self.steps = steps; self.trainTimesteps = trainTimesteps; self.parameters = parameters
-        self.seed = seed; self.pixelDigest = Array(pixelDigest.prefix(Self.pixelDigestLength))
+        self.seed = seed
     }
 
     /// Sub-pixels over all images.
@@ -102,33 +97,38 @@ public struct Section: Equatable, Sendable {
 /// its fields do. The header is sized for a lone small image, where
 /// every byte is a hundredth of a bit per dimension (docs/DESIGN.md §6):
 ///
-///     flags:u8           bits 0–2 source kind, 3 names stored, 4 one geometry for all images,
+///     flags:u8           bits 0–2 source kind (a folder's also says that names are stored),
+///                        3 parameters stored, 4 one geometry for all images,
 ///                        5–6 form (CodingParameters.Form), 7 seed stored
 ///     model:8            ModelIdentity digest (the model's patch size and timesteps follow from it)
 ///     count:varint  geometry (width, height varints, channels u8; once when bit 4)  [names]
-///     steps:varint  n:u8 {key:u8 value}*   parameters that differ from the form's defaults;
-///                                          varint values, f64 where the key's top bit is set
-///     [seed:u64]  pixels:4                 the first bytes of the SHA-256 of the decoded pixels
+///     [n:u8 {key:u8 value}*]   parameters that differ from the form's defaults, the chain's
+///                              length among them; varint values, f64 where the key's top bit is set
+///     [seed:u64]
 ///
 /// Names are stored only for folders, where they are the files' names; a file of one PNG or of a
-/// data set names its images by position. A one-image file spends about 25 bytes besides its payload.
+/// data set names its images by position. A one-image file spends 20 bytes before its payload.
 public enum DDPMFile {
     public static let magic: [UInt8] = Array("DDPM".utf8)
-    /// 5: version 4's container, a progressive stream of one item coding its level changes without
-    /// zero (docs/DESIGN.md §5), and x̂_0 clipping stored only when off. Version 4 files read
-    /// differently and are refused, as are version 3 (a 6-byte magic, names, model name, every parameter) and older are refused.
-    public static let version: UInt8 = 5
+    /// 6: the pixel digest moved from the header into the origin of the file's rANS stack, a tail
+    /// that goes direct as a whole (the direct route's decoder step among them) inside the
+    /// progressive section, the chain's length and the parameter count stored only when needed
+    /// (docs/DESIGN.md §6). Versions 2–5 are refused with a message that says so.
+    public static let version: UInt8 = 6
 
     public static func encode(header: DDPMHeader, sections: [Section]) -> [UInt8] {
         let form = CodingParameters.Form(fields: header.parameters)
-        let defaults = CodingParameters.defaultFields(form)
-        let stored = header.parameters.filter { defaults[$0.key] != $0.value }
+        var defaults = CodingParameters.defaultFields(form)
+        defaults[CodingParameters.HeaderKey.steps.rawValue] = Double(CodingParameters.defaultSteps(form))
+        var fields = header.parameters
+        fields[CodingParameters.HeaderKey.steps.rawValue] = Double(header.steps)
+        let stored = fields.filter { defaults[$0.key] != $0.value }
         let namesStored = header.sourceKind == .folder
         let first = header.images.first
         let uniform = header.images.allSatisfy { ($0.width, $0.height, $0.channels) == (first?.width, first?.height, first?.channels) }
         let seedStored = header.seed != CodingParameters.defaultSeed
         var flags = sourceKindCode(header.sourceKind)
-        if namesStored { flags |= 1 << 3 }
+        if !stored.isEmpty { flags |= 1 << 3 }
         if uniform { flags |= 1 << 4 }
         flags |= form.rawValue << 5
         if seedStored { flags |= 1 << 7 }
@@ -140,8 +140,7 @@ public enum DDPMFile {
         func geometry(_ e: ImageEntry) { h.varint(e.width); h.varint(e.height); h.u8(UInt8(e.channels)) }
         if uniform { if let first { geometry(first) } } else { header.images.forEach(geometry) }
         if namesStored { for image in header.images { h.string(image.name) } }
-        h.varint(header.steps)
-        h.u8(UInt8(stored.count))
+        if !stored.isEmpty { h.u8(UInt8(stored.count)) }
         for key in stored.keys.sorted() {
             let v = stored[key]!
             precondition(key < 0x80, "parameter keys are 0...127 (the top bit marks an f64 value)")
@@ -152,7 +151,6 @@ public enum DDPMFile {
             }
         }
         if seedStored { h.u64(header.seed) }
-        h.raw(header.pixelDigest)
 
         // A header that zstd shrinks (a folder's names) is stored packed behind its length; a plain
         // one ends where its fields do, which saves a lone small image two bytes.
@@ -286,7 +284,8 @@ public enum DDPMFile {
         }
         let flags = try r.u8()
         let kind = try sourceKind(flags & 7)
-        let namesStored = flags & (1 << 3) != 0, uniform = flags & (1 << 4) != 0, seedStored = flags & (1 << 7) != 0
+        let namesStored = kind == .folder, parametersStored = flags & (1 << 3) != 0
+        let uniform = flags & (1 << 4) != 0, seedStored = flags & (1 << 7) != 0
         guard let form = CodingParameters.Form(rawValue: (flags >> 5) & 3) else { throw .malformed("unknown coding form \((flags >> 5) & 3)") }
         let model = try r.raw(DDPMHeader.digestLength)
         // One geometry for all: the count is bounded by the entries a decoder will hold before
@@ -317,14 +316,21 @@ public enum DDPMFile {
             let name = namesStored ? names[n] : count == 1 ? "image" : String(format: "image%05d", n)
             images.append(ImageEntry(name: name, width: w, height: h, channels: c))
         }
-        let steps = try r.varint(limit: 1 << 30)
         var parameters = CodingParameters.defaultFields(form)
-        for _ in 0..<Int(try r.u8()) {
+        for _ in 0..<(parametersStored ? Int(try r.u8()) : 0) {
             let k = try r.u8()
             parameters[k & 0x7F] = k & 0x80 == 0 ? Double(try r.varint(limit: 1 << 53)) : try r.f64()
         }
+        // The chain's length is a header field of its own; it travels with the parameters only to
+        // be stored when it differs from the form's default.
+        let stepsValue = parameters.removeValue(forKey: CodingParameters.HeaderKey.steps.rawValue)
+            ?? Double(CodingParameters.defaultSteps(form))
+        // (0 reads, as any whole count does: the parameters' check judges it against the model.)
+        guard stepsValue >= 0, stepsValue <= 0x1p30, stepsValue == stepsValue.rounded() else {
+            throw .malformed("the chain length in the header is \(stepsValue)")
+        }
+        let steps = Int(stepsValue)
         let seed = seedStored ? try r.u64() : CodingParameters.defaultSeed
-        let pixels = try r.raw(DDPMHeader.pixelDigestLength)
         let headerEnd: Int
         if let packedEnd {
             guard r.remaining == 0 else { throw .malformed("header length does not match its contents") }
@@ -335,7 +341,7 @@ public enum DDPMFile {
         }
         let header = DDPMHeader(modelDigest: model, modelName: "", sourceKind: kind, images: images,
                                 patchHeight: 0, patchWidth: 0, steps: steps, trainTimesteps: 0,
-                                parameters: parameters, seed: seed, pixelDigest: pixels)
+                                parameters: parameters, seed: seed)
         return (header, headerEnd + 4)
 
     }

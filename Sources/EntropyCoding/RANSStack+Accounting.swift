@@ -28,12 +28,17 @@ extension RANSStack {
     /// the fresh state, then virtual words 1, 2, ... A bits-back decoder that has undone
     /// every step ends like that, so this checks the whole decode (a wrong or damaged input
     /// passes with probability about 2^-64).
-    public var holdsOnlyInitialBits: Bool {
-        guard state == Self.lowerBound | UInt64(Self.virtualWord(0, seed: seed)) else { return false }
+    public var holdsOnlyInitialBits: Bool { originWord == Self.virtualWord(0, seed: seed) }
+
+    /// The low word of a fresh state when the stack holds nothing else (the state in
+    /// [2^32, 2^33), under it virtual words 1, 2, ... of the seed), else nil: what a decoder
+    /// that has undone every step finds of the `origin` its encoder started from.
+    public var originWord: UInt32? {
+        guard state >> 32 == 1 else { return nil }
         for (depth, word) in words.reversed().enumerated() where word != Self.virtualWord(depth + 1, seed: seed) {
-            return false
+            return nil
         }
-        return true
+        return UInt32(truncatingIfNeeded: state)
     }
 
     /// Whether both stacks hold the same content, stored words and virtual ones together.

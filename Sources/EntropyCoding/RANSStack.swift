@@ -8,8 +8,9 @@
 // "virtual" words (Philox4x32 under `seed`). Popping past the stored words draws from it
 // instead of failing: that is how bits-back pops before anything was pushed, and the
 // number of words drawn is how a decoder notices that its input ended early. The fresh
-// state itself is 2^32 + virtual word 0, so even the first pop sees random low bits (a
-// state of exactly 2^32 would decode the lowest slot, the far left tail, every time).
+// state itself is 2^32 + a word (virtual word 0, or the codec's own `origin`), so even the
+// first pop sees random low bits (a state of exactly 2^32 would decode the lowest slot, the
+// far left tail, every time).
 
 import Numerics
 
@@ -38,9 +39,19 @@ public struct RANSStack: Sendable {
     /// A stack with no stored content: everything popped from it is drawn from the virtual
     /// words of `seed` (bits-back's initial bits).
     public init(seed: UInt64 = 0) {
-        let state = Self.lowerBound | UInt64(Self.virtualWord(0, seed: seed))
-        self.init(state: state, words: [], seed: seed)
+        self.init(seed: seed, origin: Self.virtualWord(0, seed: seed))
     }
+
+    /// The same with `origin` as the fresh state's low word. A coded stack ends holding those 32
+    /// bits whatever was pushed, so a codec may put a word there that its decoder checks at the
+    /// end (a digest of what was coded) instead of spending bytes on it elsewhere; it should look
+    /// random, as a virtual word does, since the first pops read it.
+    public init(seed: UInt64, origin: UInt32) {
+        self.init(state: Self.lowerBound | UInt64(origin), words: [], seed: seed)
+    }
+
+    /// The low word of a fresh stack's state when the codec names no origin.
+    public static func defaultOrigin(seed: UInt64) -> UInt32 { virtualWord(0, seed: seed) }
 
     init(state: UInt64, words: [UInt32], seed: UInt64) {
         self.state = state

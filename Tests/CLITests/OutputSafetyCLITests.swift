@@ -89,8 +89,23 @@ final class OutputSafetyCLITests: XCTestCase {
     func testADamagedLosslessTailIsAnErrorUnlessAPreviewIsAsked() throws {
         let input = try tinyNPY()
         let file = tmp.appendingPathComponent("p.ddpm")
+        // A lone patch's tail goes direct as a whole, inside the stream's section, under the same checksum:
+        // damage there leaves nothing to show, and nothing is written.
         XCTAssertEqual(try encode(input, file.path, ["--progressive", "--lossless-after", "2", "--steps", "3",
                                                      "--chunk-bits", "8"]).status, 0)
+        var merged = [UInt8](try Data(contentsOf: file))
+        merged[merged.count - 1] ^= 0x20
+        try Data(merged).write(to: file)
+        for extra in [[], ["--step", "2"]] {
+            let out = tmp.appendingPathComponent("merged.png")
+            let r = try CLI.run(["decode", file.path, "-o", out.path, "--model", Self.gray] + extra)
+            XCTAssertNotEqual(r.status, 0)
+            XCTAssertTrue(r.stderr.contains("corrupted"), r.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: out.path))
+        }
+        // A tail with a chain (no bootstrap) has a section of its own: the stream before it still previews.
+        XCTAssertEqual(try encode(input, file.path, ["--progressive", "--lossless-after", "2", "--steps", "3",
+                                                     "--chunk-bits", "8", "--bootstrap", "0", "--force"]).status, 0)
         var bytes = [UInt8](try Data(contentsOf: file))
         bytes[bytes.count - 1] ^= 0x20
         try Data(bytes).write(to: file)

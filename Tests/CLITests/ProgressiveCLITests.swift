@@ -310,7 +310,7 @@ final class ProgressiveCLITests: XCTestCase {
             (progressive, ["--step", "4"], "--step must be in 2...3"),
             (progressive, ["--step", "0"], "--step must be in 2...3"),
             (progressive, ["--bytes", "0"], "--bytes must be at least 1"),
-            (progressive, ["--bytes", "40"], "truncated"),
+            (progressive, ["--bytes", "20"], "truncated"),
             (progressive, ["--bytes", "\(size - 5)", "--step", "9"], "--step must be in 2...3"),
         ] {
             let r = try CLI.run(["decode", file.path, "-o", out.path, "--model", Self.gray] + arguments)

@@ -50,9 +50,20 @@ final class AlphaTests: XCTestCase {
         let (bytes, _) = try codec.encode(images, kind: .folder, parameters: p)
         XCTAssertEqual(try codec.decode(bytes).images, images)
         // The same colour without alpha makes another checksum: a decode that lost the plane is caught.
-        let (plain, _) = try codec.encode(images.map { NamedImage(name: $0.name, image: try $0.image.withAlpha(nil)) },
-                                          kind: .folder, parameters: p)
-        XCTAssertNotEqual(try DDPMFile.decode(plain).header.pixelDigest, try DDPMFile.decode(bytes).header.pixelDigest)
+        XCTAssertNotEqual(LosslessCodec.pixelDigest(images.map(\.image)),
+                          LosslessCodec.pixelDigest(try images.map { try $0.image.withAlpha(nil) }))
+        // The colour's bits with another file's alpha section (the same colour, other opacities): the
+        // colour decodes, and the digest its stack ends on catches the planes.
+        let other = try images.map { named -> NamedImage in
+            guard let alpha = named.image.alpha else { return named }
+            return NamedImage(name: named.name, image: try named.image.withAlpha(alpha.map { $0 ^ 1 }))
+        }
+        let (otherBytes, _) = try codec.encode(other, kind: .folder, parameters: p)
+        let mine = try DDPMFile.decode(bytes), theirs = try DDPMFile.decode(otherBytes)
+        let swapped = DDPMFile.encode(header: mine.header, sections: mine.sections.map { s in
+            s.kind == .alpha ? theirs.sections.first { $0.kind == .alpha }! : s
+        })
+        XCTAssertThrowsError(try codec.decode(swapped)) { XCTAssertTrue("\($0)".contains("checksum"), "\($0)") }
     }
 
     func testProgressiveFilesCarryAlphaIntoPreviewsAndTheExactDecode() throws {

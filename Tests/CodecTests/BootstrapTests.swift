@@ -113,11 +113,17 @@ final class BootstrapTests: XCTestCase {
         XCTAssertEqual(lone.tailBootstrapPatches, 1)
         XCTAssertEqual(lone.initialBits, 0)
         XCTAssertEqual(try codec.decode(lone.bytes).images, [images[0]])
-        // Below T* = 2 the tail pops nothing: nothing to carry.
+        // Below T* = 2 the tail pops nothing: every patch continues to its decoder step inside the
+        // progressive section, which the header need not say.
         var p = CodingParameters(mode: .progressive)
         p.steps = 4
         p.losslessAfter = 1
-        XCTAssertEqual(try codec.encode(images, kind: .folder, parameters: p).tailBootstrapPatches, 0)
+        let direct = try codec.encode(images, kind: .folder, parameters: p)
+        XCTAssertEqual(direct.tailBootstrapPatches, images.count)
+        let (header, sections, _) = try DDPMFile.decode(direct.bytes)
+        XCTAssertEqual(sections.map(\.kind), [.progressive])
+        XCTAssertNil(header.parameters[CodingParameters.HeaderKey.bootstrap.rawValue])
+        XCTAssertEqual(try codec.decode(direct.bytes).images, images)
     }
 
     /// A tail whose header claims more bootstrap patches or bytes than it has is an error.

@@ -37,7 +37,7 @@ final class CodingParametersTests: XCTestCase {
     func header(_ fields: [UInt8: Double], steps: Int = 10) -> DDPMHeader {
         DDPMHeader(modelDigest: [1, 2, 3, 4, 5, 6, 7, 8], modelName: "m", sourceKind: .png,
                    images: [ImageEntry(name: "a", width: 4, height: 4, channels: 1)], patchHeight: 4, patchWidth: 4,
-                   steps: steps, trainTimesteps: 1000, parameters: fields, seed: 99, pixelDigest: [UInt8](repeating: 0, count: 8))
+                   steps: steps, trainTimesteps: 1000, parameters: fields, seed: 99)
     }
 
     func testHeaderRoundTripForEveryMode() throws {

@@ -10,7 +10,7 @@ final class FileFormatTests: XCTestCase {
                    images: [ImageEntry(name: "a[0]", width: 28, height: 28, channels: 1),
                             ImageEntry(name: "ü.png", width: 5, height: 1, channels: 3)],
                    patchHeight: 0, patchWidth: 0, steps: 1000, trainTimesteps: 0,
-                   parameters: withDefaults([1: 6, 2: 0.125, 7: -3]), seed: 0xDEAD_BEEF, pixelDigest: Checksums.sha256([1, 2, 3]))
+                   parameters: withDefaults([1: 6, 2: 0.125, 7: -3]), seed: 0xDEAD_BEEF)
     }
 
     func withDefaults(_ fields: [UInt8: Double]) -> [UInt8: Double] {
@@ -53,13 +53,16 @@ final class FileFormatTests: XCTestCase {
         for form in [CodingParameters.Form.lossless, .progressive, .direct] {
             var fields = CodingParameters.defaultFields(form)
             if form == .lossless { fields[5] = 9_124 }   // the initial bits, whole
+            let steps = form == .direct ? CodingParameters.directSteps : CodingParameters.defaultSteps
             let one = DDPMHeader(modelDigest: Checksums.sha256(Array("w".utf8)), modelName: "fmnist28", sourceKind: .png,
                                  images: [ImageEntry(name: "boot.png", width: 28, height: 28, channels: 1)],
-                                 patchHeight: 28, patchWidth: 28, steps: 100, trainTimesteps: 1000,
-                                 parameters: fields, seed: CodingParameters.defaultSeed, pixelDigest: Checksums.sha256([9]))
+                                 patchHeight: 28, patchWidth: 28, steps: steps, trainTimesteps: 1000,
+                                 parameters: fields, seed: CodingParameters.defaultSeed)
             let bytes = DDPMFile.encode(header: one, sections: [Section(kind: .progressive, payload: [1, 2, 3])])
             let payloadStart = try DDPMFile.firstPayloadOffset(bytes)
-            XCTAssertLessThanOrEqual(payloadStart, form == .lossless ? 37 : 34, "\(form): \(payloadStart) bytes before the payload")
+            // Magic and version 5, flags 1, model 8, count and geometry 4, header CRC 4, the section's kind, length and
+            // CRC 6; a lossless file's initial bits 4 more (the parameter count, key and value).
+            XCTAssertEqual(payloadStart, form == .lossless ? 32 : 28, "\(form): \(payloadStart) bytes before the payload")
             XCTAssertEqual(bytes[DDPMFile.magic.count], DDPMFile.version, "a plain header: no length, no packing byte")
             XCTAssertEqual(bytes.count, payloadStart + 3)
             XCTAssertEqual(payloadStart, try DDPMFile.headerLength(bytes) + DDPMFile.sectionHeaderLength(payload: 3))
@@ -67,6 +70,12 @@ final class FileFormatTests: XCTestCase {
             expected.modelName = ""; expected.patchHeight = 0; expected.patchWidth = 0; expected.trainTimesteps = 0
             expected.images[0].name = "image"
             XCTAssertEqual(try DDPMFile.decode(bytes).header, expected)
+            // Another chain length is stored, and read back.
+            var longer = one
+            longer.steps = steps + 1
+            let stored = DDPMFile.encode(header: longer, sections: [Section(kind: .progressive, payload: [1, 2, 3])])
+            XCTAssertEqual(try DDPMFile.firstPayloadOffset(stored), form == .lossless ? 34 : 31)
+            XCTAssertEqual(try DDPMFile.decode(stored).header.steps, steps + 1)
         }
 
         var archive = sampleHeader()
@@ -91,11 +100,11 @@ final class FileFormatTests: XCTestCase {
         XCTAssertThrowsError(try DDPMFile.decode(v)) { XCTAssertEqual($0 as? FormatError, .unsupportedVersion(9)) }
         v[DDPMFile.magic.count] = 1
         XCTAssertThrowsError(try DDPMFile.decode(v)) { XCTAssertEqual($0 as? FormatError, .unsupportedVersion(1)) }
-        // Version 4 (plain or packed) reads its stream differently: refused, with the way out.
-        for byte: UInt8 in [4, 4 | 0x80] {
+        // Versions 4 and 5 (plain or packed) read their streams and stacks differently: refused, with the way out.
+        for byte: UInt8 in [4, 4 | 0x80, 5, 5 | 0x80] {
             v[DDPMFile.magic.count] = byte
             XCTAssertThrowsError(try DDPMFile.decode(v)) {
-                XCTAssertEqual($0 as? FormatError, .unsupportedVersion(4))
+                XCTAssertEqual($0 as? FormatError, .unsupportedVersion(UInt16(byte & 0x7F)))
                 XCTAssertTrue("\($0)".contains("encode the images again"), "\($0)")
             }
         }

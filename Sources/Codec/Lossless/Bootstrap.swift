@@ -7,8 +7,9 @@ import EntropyCoding
 /// first pops then draw information instead of the junk initial bits a fresh stack lends, and the
 /// decoder, having undone the chain, finds the direct route's bits where the encoder put them.
 ///
-/// The payload of the direct part: varint(stream bytes), the progressive stream, then the stack
-/// of its decoder step (T* = 1: pixels under P_0(v | x_1), no pops).
+/// The payload of the direct part: the progressive stream, then, from the next byte, the stack of
+/// its decoder step (T* = 1: pixels under P_0(v | x_1), no pops). The stream's end needs no
+/// length: its decoder reads it down to step 1 and stops there.
 struct Bootstrap {
     let model: DiffusionModel
     /// The direct route's parameters: the file's chain (steps, spacing, seed, clipping; the direct
@@ -53,32 +54,39 @@ struct Bootstrap {
     }
 
     /// `start`: the items' state at T* in a progressive file's stream (a tail's continuation).
-    func encode(_ items: [ChainItem], start: ProgressiveCoder.StepState? = nil,
+    /// `origin`: the decoder step's stack starts from it (a file's pixel digest when this payload is
+    /// the file's only stack; nil: the seed's own word).
+    func encode(_ items: [ChainItem], start: ProgressiveCoder.StepState? = nil, origin: UInt32? = nil,
                 progress: (_ done: Int) -> Void = { _ in }) throws -> [UInt8] {
         let (coder, tail) = try coder()
         var steps = 0
         let (stream, final) = try coder.encode(items, start: start) { _ in steps += 1; progress(steps) }
         var stats = ChainStatistics()
-        let (decoderStep, _) = try tail.encode(items, top: 1, topValues: final.values, statistics: &stats) { _ in }
-        var out = ByteWriter()
-        out.varint(stream.count)
-        out.raw(stream)
-        out.raw(decoderStep)
-        return out.bytes
+        let (decoderStep, _) = try tail.encode(items, top: 1, topValues: final.values, origin: origin, statistics: &stats) { _ in }
+        return stream + decoderStep
     }
 
-    func decode(shapes: [ChainShape], payload: [UInt8], start: ProgressiveCoder.StepState? = nil) throws -> [[UInt8]] {
-        var r = ByteReader(payload)
-        let streamBytes = try r.varint(limit: payload.count)
-        let stream = try r.raw(streamBytes)
-        let decoderStep = try r.raw(r.remaining)
+    /// The pixels, and the word the decoder step's stack ended on (its encoder's `origin`, for the caller to check).
+    func decodeEndingOrigin(shapes: [ChainShape], payload: [UInt8], start: ProgressiveCoder.StepState? = nil) throws
+        -> (pixels: [[UInt8]], origin: UInt32)
+    {
         let (coder, tail) = try coder()
-        var reader = BitReader(bytes: stream)
+        var reader = BitReader(bytes: payload)
         guard let state = try coder.decode(shapes: shapes, from: &reader, start: start, observe: { _ in }), state.step == 1 else {
             throw LosslessError.decodeMismatch("the bootstrap's stream ended early (damaged file?)")
         }
+        let decoderStep = Array(payload[min(payload.count, (reader.position + 7) / 8)...])
         var stats = ChainStatistics()
-        return try tail.decode(shapes: shapes, payload: decoderStep, top: 1, topValues: state.values, statistics: &stats) { _ in }
+        let r = try tail.decode(shapes: shapes, payload: decoderStep, top: 1, topValues: state.values, initialDataBytes: 0,
+                                statistics: &stats) { _ in }
+        return (r.pixels, r.origin)
+    }
+
+    /// The same for a payload coded with the seed's own origin (a bootstrap under a chain).
+    func decode(shapes: [ChainShape], payload: [UInt8], start: ProgressiveCoder.StepState? = nil) throws -> [[UInt8]] {
+        let r = try decodeEndingOrigin(shapes: shapes, payload: payload, start: start)
+        try LosslessTail.checkOrigin(r.origin, expected: nil, seed: parameters.seed)
+        return r.pixels
     }
 
     /// How many of `items` go direct: about as many as carry the chain's initial bits, estimated

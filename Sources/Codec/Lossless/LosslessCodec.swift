@@ -62,8 +62,7 @@ public struct LosslessCodec: Sendable {
             images: images.map { ImageEntry(name: $0.name, width: $0.image.width, height: $0.image.height, channels: $0.image.channels) },
             patchHeight: model.patchHeight, patchWidth: model.patchWidth,
             steps: p.chainLength(trainTimesteps: model.schedule.count), trainTimesteps: model.schedule.count,
-            parameters: p.headerFields(initialBits: initialBits), seed: p.seed,
-            pixelDigest: Self.pixelDigest(images.map(\.image)))
+            parameters: p.headerFields(initialBits: initialBits), seed: p.seed)
     }
 
     /// The coding parameters of a file made with this model, checked against the model.
@@ -130,7 +129,8 @@ public struct LosslessCodec: Sendable {
         p.bootstrap = direct.count
         p.bootstrapBytes = seed.count
         let done = direct.isEmpty ? 0 : steps
-        let (payload, initialBits) = try tail.encode(chained, initialData: seed, statistics: &stats) { progress(done + $0, total) }
+        let (payload, initialBits) = try tail.encode(chained, initialData: seed, origin: Self.pixelDigest(images.map(\.image)),
+                                                     statistics: &stats) { progress(done + $0, total) }
         let header = header(images, kind: kind, parameters: p, initialBits: initialBits)
         let alpha = AlphaPlanes.section(images.map(\.image))
         let bytes = DDPMFile.encode(header: header, sections: [alpha, Section(kind: .bitsBack, payload: payload)].compactMap { $0 })
@@ -161,26 +161,28 @@ public struct LosslessCodec: Sendable {
         let m = p.bootstrap ?? 0
         guard m < shapes.count else { throw FormatError.malformed("the bootstrap claims \(m) of \(shapes.count) patches") }
         let total = tail.work(patches: shapes.count - m, top: nil)
-        let (chained, seed) = try tail.decode(shapes: Array(shapes[m...]), payload: section.payload, initialDataBytes: p.bootstrapBytes,
-                                              statistics: &stats) { progress($0, total) }
+        let (chained, seed, origin) = try tail.decode(shapes: Array(shapes[m...]), payload: section.payload,
+                                                      initialDataBytes: p.bootstrapBytes, statistics: &stats) { progress($0, total) }
         let direct = m == 0 ? [] : try Bootstrap(model: model, file: p, dimensions: shapes[..<m].reduce(0) { $0 + $1.dimensions })
             .decode(shapes: Array(shapes[..<m]), payload: seed)
         let images = try AlphaPlanes.attach(alpha, to: try Patches.images(direct + chained, entries: header.images, model: model))
-        try Self.verify(images, header: header)
+        try Self.verify(images, origin: origin, seed: p.seed)
         return (images, header.sourceKind, header)
     }
 
-    /// The end-to-end check of a lossless decode.
-    static func verify(_ images: [NamedImage], header: DDPMHeader) throws {
-        guard pixelDigest(images.map(\.image)) == header.pixelDigest else {
-            throw LosslessError.decodeMismatch("the decoded pixels do not match the checksum in the header")
-        }
+    /// The end-to-end check of a lossless decode: the file's stack ended on the decoded pixels' digest.
+    static func verify(_ images: [NamedImage], origin: UInt32, seed: UInt64) throws {
+        try LosslessTail.checkOrigin(origin, expected: pixelDigest(images.map(\.image)), seed: seed)
     }
 
-    /// Over the colour and then the alpha plane of each image (a file without alpha: colour only).
-    static func pixelDigest(_ images: [Image]) -> [UInt8] {
+    /// The first four bytes of the SHA-256 of every pixel, over the colour and then the alpha plane
+    /// of each image (a file without alpha: colour only), as the origin of the file's rANS stack
+    /// (docs/DESIGN.md §6): a 2^-32 chance of missing a wrong decode that every other check (the
+    /// stream's end, the CRCs) also missed, and no byte of the file, since every coded stack ends
+    /// holding its origin's 32 bits anyway.
+    static func pixelDigest(_ images: [Image]) -> UInt32 {
         var all: [UInt8] = []
         for im in images { all += im.pixels; all += im.alpha ?? [] }
-        return Array(Checksums.sha256(all).prefix(DDPMHeader.pixelDigestLength))
+        return Checksums.sha256(all).prefix(4).enumerated().reduce(0) { $0 | UInt32($1.element) << (8 * $1.offset) }
     }
 }

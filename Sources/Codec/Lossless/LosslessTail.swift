@@ -38,11 +38,12 @@ struct LosslessTail {
     /// Codes the patches onto a new stack; `topValues` are the x_T* of every patch when the chain
     /// starts at step `top`. Returns the stack's bytes and its initial bits.
     /// `initialData` (a bootstrap's bits) goes on the stack first, so that the chain pops it before
-    /// it borrows initial bits.
+    /// it borrows initial bits. `origin`: the word the stack starts from, which its decoder finds
+    /// again at the end (the file's pixel digest; nil: the seed's own word).
     func encode(_ items: [ChainItem], top: Int? = nil, topValues: [[Double]] = [], initialData: [UInt8] = [],
-                statistics: inout ChainStatistics,
+                origin: UInt32? = nil, statistics: inout ChainStatistics,
                 progress: (_ done: Int) -> Void) throws -> (payload: [UInt8], initialBits: Double) {
-        var stack = RANSStack(seed: seed)
+        var stack = origin.map { RANSStack(seed: seed, origin: $0) } ?? RANSStack(seed: seed)
         try stack.pushBytes(initialData)
         let steps = stepsPerGroup(top: top)
         for (g, range) in groups(items.count).enumerated() {
@@ -54,16 +55,22 @@ struct LosslessTail {
         return (stack.serializedBytes(), stack.initialBits)
     }
 
-    /// The patches' pixels back from a payload, checking that the stream ends where it should.
+    /// The patches' pixels back from a payload whose stack started from the seed's own word,
+    /// checking that the stream ends where it should.
     func decode(shapes: [ChainShape], payload: [UInt8], top: Int? = nil, topValues: [[Double]] = [],
                 statistics: inout ChainStatistics, progress: (_ done: Int) -> Void) throws -> [[UInt8]] {
-        try decode(shapes: shapes, payload: payload, top: top, topValues: topValues, initialDataBytes: 0,
-                   statistics: &statistics, progress: progress).pixels
+        let r = try decode(shapes: shapes, payload: payload, top: top, topValues: topValues, initialDataBytes: 0,
+                           statistics: &statistics, progress: progress)
+        try Self.checkOrigin(r.origin, expected: nil, seed: seed)
+        return r.pixels
     }
 
-    /// The same, also giving back the `initialDataBytes` bytes the encoder put under the chain.
+    /// The same, also giving back the `initialDataBytes` bytes the encoder put under the chain and
+    /// the word the stack ended on: its encoder's `origin`, which the caller checks.
     func decode(shapes: [ChainShape], payload: [UInt8], top: Int? = nil, topValues: [[Double]] = [], initialDataBytes: Int,
-                statistics: inout ChainStatistics, progress: (_ done: Int) -> Void) throws -> (pixels: [[UInt8]], initialData: [UInt8]) {
+                statistics: inout ChainStatistics, progress: (_ done: Int) -> Void)
+        throws -> (pixels: [[UInt8]], initialData: [UInt8], origin: UInt32)
+    {
         var stack = try RANSStack(serializedBytes: payload, seed: seed)
         let steps = stepsPerGroup(top: top)
         var decoded = [[UInt8]](repeating: [], count: shapes.count)
@@ -75,9 +82,17 @@ struct LosslessTail {
             for (j, px) in pixels.enumerated() { decoded[range.lowerBound + j] = px }
         }
         let data = try stack.popBytes(initialDataBytes)
-        guard stack.borrowedWordCount == 0, stack.holdsOnlyInitialBits else {
+        guard stack.borrowedWordCount == 0, let origin = stack.originWord else {
             throw LosslessError.decodeMismatch("the bit stream did not end where it should (damaged file?)")
         }
-        return (decoded, data)
+        return (decoded, data, origin)
+    }
+
+    /// Checks the word a decoded stack ended on against the one its encoder started from (nil: the seed's own).
+    static func checkOrigin(_ word: UInt32, expected: UInt32?, seed: UInt64) throws {
+        guard word == expected ?? RANSStack.defaultOrigin(seed: seed) else {
+            throw LosslessError.decodeMismatch(expected == nil ? "the bit stream did not end where it should (damaged file?)"
+                                               : "the decoded pixels do not match the checksum the file carries")
+        }
     }
 }

@@ -87,25 +87,31 @@ public struct ProgressiveCodec: Sendable {
             progress(records.count, total)
             try observe(state)
         }
-        var sections = [AlphaPlanes.section(images.map(\.image)), Section(kind: .progressive, payload: stream)].compactMap { $0 }
+        var section = stream
+        var tailSection: [UInt8]?
         var initialBits: Double?
         var tailBootstrap = 0
         if var tail, let tStar = p.losslessAfter {
             var stats = ChainStatistics()
             let done = records.count
+            let digest = LosslessCodec.pixelDigest(images.map(\.image))
             // The tail's bootstrap (Bootstrap, docs/DESIGN.md §5): the first m patches continue directly
             // from x_T* and their bits are the initial message of the others' chain. Below T* = 2 the
-            // chain pops nothing, so there is nothing to carry.
+            // chain pops nothing: every patch continues directly, to the decoder step alone.
             // Patches the direct route cannot carry (far from the model) keep the chain: bits-back codes anything.
+            // A continuation of every patch is the file's only stack, so it starts from the pixel digest.
             func direct(_ m: Int) throws -> [UInt8] {
                 m == 0 ? [] : try Bootstrap(model: model, continuing: p, dimensions: items[..<m].reduce(0) { $0 + $1.pixels.count })
-                    .encode(Array(items[..<m]), start: final.items(0..<m))
+                    .encode(Array(items[..<m]), start: final.items(0..<m), origin: m == items.count ? digest : nil)
             }
             var m = 0, seed: [UInt8] = []
-            if let forced = p.bootstrap {
+            if tStar == 1 {
+                m = items.count
+                seed = try direct(m)
+            } else if let forced = p.bootstrap {
                 m = min(forced, items.count)
                 seed = try direct(m)
-            } else if tStar > 1 {
+            } else {
                 do {
                     (m, seed) = try Bootstrap.choose(estimate: try Bootstrap.count(tail: items, start: final, model: model, file: p),
                                                      encode: direct) { j in
@@ -118,25 +124,30 @@ public struct ProgressiveCodec: Sendable {
                 }
             }
             tail.bootstrapped = m > 0
-            let payload: [UInt8], bits: Double
             if m == items.count {
-                (payload, bits) = (seed, 0)   // all direct: the continuation is the section
+                // All direct: the continuation follows the stream in its section (its decoder finds
+                // where the stream ends), with no section, length or count of its own.
+                section += seed
+                initialBits = 0
+                tailSection = []
             } else {
-                (payload, bits) = try tail.encode(Array(items[m...]), top: tStar, topValues: Array(final.values[m...]),
-                                                  initialData: seed, statistics: &stats) { progress(done + $0, total) }
+                let (payload, bits) = try tail.encode(Array(items[m...]), top: tStar, topValues: Array(final.values[m...]),
+                                                      initialData: seed, origin: digest, statistics: &stats) { progress(done + $0, total) }
+                tailSection = payload
+                initialBits = bits
+                p.bootstrapBytes = seed.count
             }
-            sections.append(Section(kind: .bitsBack, payload: payload))
-            initialBits = bits
-            p.bootstrap = m
-            p.bootstrapBytes = seed.count
+            p.bootstrap = tStar == 1 ? nil : m
             tailBootstrap = m
         }
+        let sections = [AlphaPlanes.section(images.map(\.image)), Section(kind: .progressive, payload: section),
+                        tailSection.flatMap { $0.isEmpty ? nil : Section(kind: .bitsBack, payload: $0) }].compactMap { $0 }
         let header = lossless.header(images, kind: kind, parameters: p, initialBits: initialBits)
         let bytes = DDPMFile.encode(header: header, sections: sections)
         let headerBytes = try DDPMFile.payloadOffset(bytes, of: .progressive) ?? bytes.count
         return ProgressiveEncodeResult(
             bytes: bytes, records: records, dimensions: header.dimensions, headerBytes: headerBytes,
-            progressiveBytes: stream.count, losslessBytes: sections.first { $0.kind == .bitsBack }?.payload.count ?? 0,
+            progressiveBytes: stream.count, losslessBytes: section.count - stream.count + (tailSection?.count ?? 0),
             initialBits: initialBits ?? 0, seconds: (ContinuousClock.now - start).seconds, tailBootstrapPatches: tailBootstrap)
     }
 
@@ -179,27 +190,41 @@ public struct ProgressiveCodec: Sendable {
             throw ProgressiveError.nothingDecodable(bytes: bytes.count)
         }
         var damageText = damage.map { "\($0)" }
-        if let tStar, state.step == tStar, damageText == nil, !sections.contains(where: { $0.kind == .bitsBack }) {
+        // The tail's patches that continue directly from x_T* (all of them below T* = 2): when that is
+        // every patch, the continuation follows the stream in its section, else a bits-back section holds the rest.
+        let m = tStar == 1 ? shapes.count : p.bootstrap ?? 0
+        guard m <= shapes.count else { throw FormatError.malformed("the tail's bootstrap claims \(m) of \(shapes.count) patches") }
+        let tailInStream = tStar != nil && m == shapes.count
+        let complete = sections.contains { $0.kind == .progressive }
+        if let tStar, state.step == tStar, damageText == nil, !tailInStream, !sections.contains(where: { $0.kind == .bitsBack }) {
             damageText = "the lossless section is missing (the file was cut short after the progressive stream)"
         }
         // The lossless tail, when the whole file is here and nothing asked to stop early.
-        if let tStar, state.step == tStar, stopStep == nil, let section = sections.first(where: { $0.kind == .bitsBack }) {
+        if let tStar, state.step == tStar, stopStep == nil, tailInStream ? complete : sections.contains(where: { $0.kind == .bitsBack }) {
             var tail = try LosslessTail(model: model, parameters: p)
-            let m = p.bootstrap ?? 0
-            guard m <= shapes.count else { throw FormatError.malformed("the tail's bootstrap claims \(m) of \(shapes.count) patches") }
             tail.bootstrapped = m > 0
             var stats = ChainStatistics()
-            var chained: [[UInt8]] = [], seed = section.payload
-            if m < shapes.count {
-                (chained, seed) = try tail.decode(shapes: Array(shapes[m...]), payload: section.payload, top: tStar,
-                                                  topValues: Array(state.values[m...]), initialDataBytes: p.bootstrapBytes,
-                                                  statistics: &stats) { _ in }
+            var chained: [[UInt8]] = [], seed: [UInt8], origin: UInt32?
+            if tailInStream {
+                seed = Array(stream[min(stream.count, (reader.position + 7) / 8)...])
+            } else {
+                let section = sections.first { $0.kind == .bitsBack }!
+                let r = try tail.decode(shapes: Array(shapes[m...]), payload: section.payload, top: tStar,
+                                        topValues: Array(state.values[m...]), initialDataBytes: p.bootstrapBytes,
+                                        statistics: &stats) { _ in }
+                (chained, seed, origin) = (r.pixels, r.initialData, r.origin)
             }
-            let direct = m == 0 ? [] : try Bootstrap(model: model, continuing: p, dimensions: shapes[..<m].reduce(0) { $0 + $1.dimensions })
-                .decode(shapes: Array(shapes[..<m]), payload: seed, start: state.items(0..<m))
-            let decoded = direct + chained
-            let images = try AlphaPlanes.attach(alpha, to: try Patches.images(decoded, entries: header.images, model: model))
-            try LosslessCodec.verify(images, header: header)
+            var direct: [[UInt8]] = []
+            if m > 0 {
+                let continuation = Bootstrap(model: model, continuing: p, dimensions: shapes[..<m].reduce(0) { $0 + $1.dimensions })
+                if tailInStream {
+                    (direct, origin) = try continuation.decodeEndingOrigin(shapes: shapes, payload: seed, start: state.items(0..<m))
+                } else {
+                    direct = try continuation.decode(shapes: Array(shapes[..<m]), payload: seed, start: state.items(0..<m))
+                }
+            }
+            let images = try AlphaPlanes.attach(alpha, to: try Patches.images(direct + chained, entries: header.images, model: model))
+            try LosslessCodec.verify(images, origin: origin!, seed: header.seed)
             return ProgressiveDecodeResult(images: images, kind: header.sourceKind, reachedStep: nil, exact: true,
                                            bitsUsed: bytes.count * 8, fileBits: bytes.count * 8, steps: header.steps, damage: damageText)
         }
