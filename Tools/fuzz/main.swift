@@ -165,6 +165,11 @@ var lp = CodingParameters(); lp.steps = 2
 var pp = CodingParameters(mode: .progressive); pp.steps = 3; pp.chunkBits = 8; pp.losslessAfter = 2
 let seedLossless = try lossless.encode(images, kind: .folder, parameters: lp).bytes
 let seedProgressive = try progressive.encode(images, kind: .folder, parameters: pp).bytes
+// Tails that go direct as a whole live in the progressive section (format 6): T* = 1, and a lone image's tail.
+var dp = pp; dp.losslessAfter = 1
+let seedDirect = try progressive.encode(images, kind: .folder, parameters: dp).bytes
+let seedLoneTail = try progressive.encode([images[1]], kind: .png, parameters: pp).bytes
+let progressiveSeeds = [seedProgressive, seedDirect, seedLoneTail]
 let seedPNG = try PNGCodec.encode(images[1].image)   // gray+alpha
 let seedRGB = try PNGCodec.encode(try Image(width: 5, height: 3, channels: 3, pixels: (0..<45).map { UInt8($0 * 5) }))
 let seedNPY = try NPYWriter.encode(images.map { try! Image(width: 8, height: 8, channels: 1, pixels: $0.image.pixels.prefix(64).map { $0 }) })
@@ -180,7 +185,7 @@ var slowest: [String: Double] = [:]
 
 let targets: [Target] = [
     Target(name: "ddpm info (structure-aware)") { rng in
-        let b = rng.int(2) == 0 ? mutateDDPM(seedLossless, &rng) : mutateDDPM(seedProgressive, &rng)
+        let b = rng.int(2) == 0 ? mutateDDPM(seedLossless, &rng) : mutateDDPM(rng.pick(progressiveSeeds), &rng)
         _ = try? FileSummary(bytes: b).lines
     },
     Target(name: "lossless decode") { rng in
@@ -188,8 +193,9 @@ let targets: [Target] = [
         _ = try? lossless.decode(b)
     },
     Target(name: "progressive decode") { rng in
-        let b = rng.int(3) == 0 ? mutate(seedProgressive, &rng) : mutateDDPM(seedProgressive, &rng)
-        _ = try? progressive.decode(b, stopStep: rng.pick([nil, 2, 3]), reconstruction: rng.pick([.xhat, .ddim]))
+        let seed = rng.pick(progressiveSeeds)
+        let b = rng.int(3) == 0 ? mutate(seed, &rng) : mutateDDPM(seed, &rng)
+        _ = try? progressive.decode(b, stopStep: rng.pick([nil, 1, 2, 3]), reconstruction: rng.pick([.xhat, .ddim]))
     },
     Target(name: "png") { rng in _ = try? PNGCodec.decode(mutate(rng.int(2) == 0 ? seedPNG : seedRGB, &rng), name: "f.png") },
     Target(name: "npy") { rng in _ = try? NPYReader.decode(mutate(seedNPY, &rng), name: "f.npy") },
