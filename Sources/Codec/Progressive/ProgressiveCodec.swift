@@ -223,8 +223,9 @@ public struct ProgressiveCodec: Sendable {
                     direct = try continuation.decode(shapes: Array(shapes[..<m]), payload: seed, start: state.items(0..<m))
                 }
             }
+            guard let origin else { throw FormatError.malformed("the lossless tail codes no patch") }
             let images = try AlphaPlanes.attach(alpha, to: try Patches.images(direct + chained, entries: header.images, model: model))
-            try LosslessCodec.verify(images, origin: origin!, seed: header.seed)
+            try LosslessCodec.verify(images, origin: origin, seed: header.seed)
             return ProgressiveDecodeResult(images: images, kind: header.sourceKind, reachedStep: nil, exact: true,
                                            bitsUsed: bytes.count * 8, fileBits: bytes.count * 8, steps: header.steps, damage: damageText)
         }
