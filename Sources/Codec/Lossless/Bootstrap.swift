@@ -77,8 +77,7 @@ struct Bootstrap {
         }
         let decoderStep = Array(payload[min(payload.count, (reader.position + 7) / 8)...])
         var stats = ChainStatistics()
-        let r = try tail.decode(shapes: shapes, payload: decoderStep, top: 1, topValues: state.values, initialDataBytes: 0,
-                                statistics: &stats) { _ in }
+        let r = try tail.decode(shapes: shapes, payload: decoderStep, top: 1, topValues: state.values, statistics: &stats) { _ in }
         return (r.pixels, r.origin)
     }
 

@@ -43,7 +43,7 @@ struct LosslessTail {
     func encode(_ items: [ChainItem], top: Int? = nil, topValues: [[Double]] = [], initialData: [UInt8] = [],
                 origin: UInt32? = nil, statistics: inout ChainStatistics,
                 progress: (_ done: Int) -> Void) throws -> (payload: [UInt8], initialBits: Double) {
-        var stack = origin.map { RANSStack(seed: seed, origin: $0) } ?? RANSStack(seed: seed)
+        var stack = RANSStack(seed: seed, origin: origin ?? RANSStack.defaultOrigin(seed: seed))
         try stack.pushBytes(initialData)
         let steps = stepsPerGroup(top: top)
         for (g, range) in groups(items.count).enumerated() {
@@ -55,19 +55,10 @@ struct LosslessTail {
         return (stack.serializedBytes(), stack.initialBits)
     }
 
-    /// The patches' pixels back from a payload whose stack started from the seed's own word,
-    /// checking that the stream ends where it should.
-    func decode(shapes: [ChainShape], payload: [UInt8], top: Int? = nil, topValues: [[Double]] = [],
-                statistics: inout ChainStatistics, progress: (_ done: Int) -> Void) throws -> [[UInt8]] {
-        let r = try decode(shapes: shapes, payload: payload, top: top, topValues: topValues, initialDataBytes: 0,
-                           statistics: &statistics, progress: progress)
-        try Self.checkOrigin(r.origin, expected: nil, seed: seed)
-        return r.pixels
-    }
-
-    /// The same, also giving back the `initialDataBytes` bytes the encoder put under the chain and
-    /// the word the stack ended on: its encoder's `origin`, which the caller checks.
-    func decode(shapes: [ChainShape], payload: [UInt8], top: Int? = nil, topValues: [[Double]] = [], initialDataBytes: Int,
+    /// The patches' pixels back from a payload, checking that the stream ends where it should, with
+    /// the `initialDataBytes` bytes the encoder put under the chain and the word the stack ended on:
+    /// its encoder's `origin`, which the caller checks (`checkOrigin`).
+    func decode(shapes: [ChainShape], payload: [UInt8], top: Int? = nil, topValues: [[Double]] = [], initialDataBytes: Int = 0,
                 statistics: inout ChainStatistics, progress: (_ done: Int) -> Void)
         throws -> (pixels: [[UInt8]], initialData: [UInt8], origin: UInt32)
     {
