@@ -2,7 +2,12 @@ import ImageIO
 
 /// Which bundled model codes a set of images when the user names none (`--model` overrides).
 ///
-/// RGB goes to the photo model. Gray is two kinds of content: Fashion-MNIST-like items (an object on a black
+/// RGB goes to a photo model: the patch model (photo32) codes most inputs, since bits-back across its patches
+/// costs about its bound once the first few patches (coded directly, ~2–3 of them) have paid the chain's start; an
+/// input of so few patches that those direct ones are most of it goes to the whole-image model (photo) instead,
+/// which codes a lone image directly against a lower bound (docs/BENCHMARKS.md, "Which photo model": on center crops
+/// of the five dev photos, 48×48 and 64×64 (4 patches) cost 2.5 % and 2.1 % less with the whole-image model, and a
+/// 96×96 crop (9 patches) more). Gray is two kinds of content: Fashion-MNIST-like items (an object on a black
 /// ground, 28×28) for the clothing model, and everything else — gray photos — for the gray photo model. The
 /// clothing model on a photo is the worst choice there is (it has never seen one), so the clothing look is
 /// asked of the content, not assumed: every image 28×28 and, over the input, at least half of the two-pixel
@@ -11,6 +16,7 @@ public enum BundledModelChoice: String, CaseIterable, Sendable {
     case clothing = "fmnist28"
     case grayPhoto = "gray32"
     case photo = "photo32"
+    case wholePhoto = "photo"
 
     /// The bundled directory name.
     public var name: String { rawValue }
@@ -21,9 +27,18 @@ public enum BundledModelChoice: String, CaseIterable, Sendable {
     static let darkLevel: UInt8 = 8
     static let darkRingShare = 0.5
 
+    /// The patch side of the patch photo model, and the most patches (over the whole input) that the whole-image
+    /// model takes instead.
+    static let photoPatchSide = 32
+    static let wholeImagePatchLimit = 4
+
     /// The choice for `images` (all of one channel count, as an input is), and why, in a phrase for stderr.
     public static func choose(for images: [Image]) -> (choice: BundledModelChoice, reason: String) {
         guard let first = images.first, first.channels == 1 else {
+            let patches = images.reduce(0) { $0 + patchCount(width: $1.width, height: $1.height) }
+            if patches <= wholeImagePatchLimit {
+                return (.wholePhoto, "small RGB input: \(patches) patch\(patches == 1 ? "" : "es") of \(photoPatchSide)×\(photoPatchSide) in all, too few to gain from bits-back")
+            }
             return (.photo, "RGB images")
         }
         guard images.allSatisfy({ $0.width == clothingSide && $0.height == clothingSide }) else {
@@ -42,6 +57,12 @@ public enum BundledModelChoice: String, CaseIterable, Sendable {
             return (.clothing, "gray 28×28 items on a black ground (Fashion-MNIST-like)")
         }
         return (.grayPhoto, "gray 28×28 images without the black ground of Fashion-MNIST items")
+    }
+
+    /// The patches of the patch photo model that tile a width × height image (the edge ones padded).
+    static func patchCount(width: Int, height: Int) -> Int {
+        let side = photoPatchSide
+        return ((width + side - 1) / side) * ((height + side - 1) / side)
     }
 
     static func isOnRing(x: Int, y: Int, side: Int) -> Bool {

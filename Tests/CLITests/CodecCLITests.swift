@@ -180,6 +180,40 @@ final class CodecCLITests: XCTestCase {
         }
     }
 
+    /// A small RGB input (at most 4 patches of 32×32 in all) goes to the whole-image photo model, a larger one to
+    /// the patch model; the decoder finds either by the file's model identity, without --model.
+    func testSmallRGBInputsGoToTheWholeImageModel() throws {
+        let models = repositoryRoot.appendingPathComponent("Fixtures/models")
+        guard ["photo", "photo32"].allSatisfy({ FileManager.default.fileExists(atPath: models.appendingPathComponent("\($0)/config.json").path) })
+        else { throw XCTSkip("the bundled models are not here") }
+        func npy(_ name: String, height: Int, width: Int) throws -> URL {
+            var dict = "{'descr': '|u1', 'fortran_order': False, 'shape': (1, \(height), \(width), 3), }"
+            while (10 + dict.utf8.count + 1) % 64 != 0 { dict += " " }
+            dict += "\n"
+            var bytes: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(dict.utf8.count & 255), UInt8(dict.utf8.count >> 8)]
+            bytes += Array(dict.utf8)
+            bytes += (0..<(height * width * 3)).map { UInt8(truncatingIfNeeded: 60 + ($0 / 3) % width * 3 + $0 % 3 * 20) }
+            let url = tmp.appendingPathComponent(name)
+            try Data(bytes).write(to: url)
+            return url
+        }
+        let small = try npy("rgb16.npy", height: 12, width: 16)
+        let coded = tmp.appendingPathComponent("rgb16.ddpm"), decoded = tmp.appendingPathComponent("rgb16-out.npy")
+        let r = try CLI.run(["encode", small.path, "-o", coded.path, "--steps", "2", "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(json["model"] as? String, "photo")
+        XCTAssertTrue(r.stderr.contains("model: photo (small RGB input: 1 patch of 32×32 in all"), r.stderr)
+        let d = try CLI.run(["decode", coded.path, "-o", decoded.path])
+        XCTAssertEqual(d.status, 0, d.stderr)
+        XCTAssertEqual(try ProgressiveCLITests.npyData(decoded), try ProgressiveCLITests.npyData(small))
+        // Five patches (8×136: one row of five, the edge ones padded): the patch model; `bound` chooses as encode does.
+        let wide = try npy("rgb136.npy", height: 8, width: 136)
+        let b = try CLI.run(["bound", wide.path, "--steps", "2"])
+        XCTAssertEqual(b.status, 0, b.stderr)
+        XCTAssertTrue(b.stderr.contains("model: photo32 (RGB images"), b.stderr)
+    }
+
     func testChannelMismatchIsAClearError() throws {
         let input = try writeIDX(count: 1)
         let rgbModel = repositoryRoot.appendingPathComponent("Fixtures/unet/learned-var").path

@@ -44,9 +44,20 @@ final class BundledModelChoiceTests: XCTestCase {
     }
 
     func testRGBGoesToThePhotoModel() throws {
-        let rgb = try Image(width: 28, height: 28, channels: 3, pixels: [UInt8](repeating: 0, count: 28 * 28 * 3))
-        XCTAssertEqual(BundledModelChoice.choose(for: [rgb]).choice, .photo)
+        func rgb(_ width: Int, _ height: Int) throws -> Image {
+            try Image(width: width, height: height, channels: 3, pixels: [UInt8](repeating: 0, count: width * height * 3))
+        }
+        // Inputs of at most 4 patches of 32×32 in all: the whole-image model (no bits-back across patches to gain).
+        XCTAssertEqual(BundledModelChoice.choose(for: [try rgb(28, 28)]).choice, .wholePhoto)
+        XCTAssertEqual(BundledModelChoice.choose(for: [try rgb(64, 64)]).choice, .wholePhoto)
+        XCTAssertEqual(BundledModelChoice.choose(for: [try rgb(33, 64)]).choice, .wholePhoto)
+        XCTAssertEqual(BundledModelChoice.choose(for: [try rgb(32, 32), try rgb(20, 40), try rgb(8, 8)]).choice, .wholePhoto)
+        // More: the patch model (an edge patch counts whole).
+        XCTAssertEqual(BundledModelChoice.choose(for: [try rgb(65, 64)]).choice, .photo)
+        XCTAssertEqual(BundledModelChoice.choose(for: [try rgb(128, 128)]).choice, .photo)
+        XCTAssertEqual(BundledModelChoice.choose(for: [try rgb(64, 64), try rgb(10, 10)]).choice, .photo)
         XCTAssertEqual(BundledModelChoice.photo.name, "photo32")
+        XCTAssertEqual(BundledModelChoice.wholePhoto.name, "photo")
         XCTAssertEqual(BundledModelChoice.grayPhoto.name, "gray32")
         XCTAssertEqual(BundledModelChoice.clothing.name, "fmnist28")
     }
