@@ -109,11 +109,19 @@ func mutateDDPM(_ bytes: [UInt8], _ rng: inout RNG) -> [UInt8] {
 }
 
 /// A tiny model directory (8×8 gray) to decode with; config files are mutated as JSON values.
+/// Its schedule is cut to 100 timesteps: a header may honestly ask for a chain as long as the model's, and a
+/// preview's DDIM reconstruction runs the network at every step of it, so with 1,000 a valid claim alone took
+/// ~20 s of a debug build and the time cap could no longer tell a runaway decode from honest work.
 func modelFiles(_ fixtures: String) throws -> [String: [UInt8]] {
     var out: [String: [UInt8]] = [:]
     for name in ["config.json", "scheduler_config.json", "diffusion_pytorch_model.safetensors"] {
         out[name] = [UInt8](try Data(contentsOf: URL(fileURLWithPath: "\(fixtures)/unet/opt-uneven-heads/\(name)")))
     }
+    guard var schedule = (try JSONSerialization.jsonObject(with: Data(out["scheduler_config.json"]!))) as? [String: Any] else {
+        throw CocoaError(.fileReadCorruptFile)
+    }
+    schedule["num_train_timesteps"] = 100
+    out["scheduler_config.json"] = [UInt8](try JSONSerialization.data(withJSONObject: schedule, options: [.sortedKeys]))
     return out
 }
 
