@@ -1,3 +1,4 @@
+import Diffusion
 import ImageIO
 
 /// Which bundled model codes a set of images when the user names none (`--model` overrides).
@@ -35,7 +36,9 @@ public enum BundledModelChoice: String, CaseIterable, Sendable {
     /// The choice for `images` (all of one channel count, as an input is), and why, in a phrase for stderr.
     public static func choose(for images: [Image]) -> (choice: BundledModelChoice, reason: String) {
         guard let first = images.first, first.channels == 1 else {
-            let patches = images.reduce(0) { $0 + patchCount(width: $1.width, height: $1.height) }
+            let patches = images.reduce(0) {
+                $0 + PatchTiling(height: $1.height, width: $1.width, patchHeight: photoPatchSide, patchWidth: photoPatchSide).count
+            }
             if patches <= wholeImagePatchLimit {
                 return (.wholePhoto, "small RGB input: \(patches) patch\(patches == 1 ? "" : "es") of \(photoPatchSide)×\(photoPatchSide) in all, too few to gain from bits-back")
             }
@@ -57,12 +60,6 @@ public enum BundledModelChoice: String, CaseIterable, Sendable {
             return (.clothing, "gray 28×28 items on a black ground (Fashion-MNIST-like)")
         }
         return (.grayPhoto, "gray 28×28 images without the black ground of Fashion-MNIST items")
-    }
-
-    /// The patches of the patch photo model that tile a width × height image (the edge ones padded).
-    static func patchCount(width: Int, height: Int) -> Int {
-        let side = photoPatchSide
-        return ((width + side - 1) / side) * ((height + side - 1) / side)
     }
 
     static func isOnRing(x: Int, y: Int, side: Int) -> Bool {

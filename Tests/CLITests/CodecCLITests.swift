@@ -187,14 +187,8 @@ final class CodecCLITests: XCTestCase {
         guard ["photo", "photo32"].allSatisfy({ FileManager.default.fileExists(atPath: models.appendingPathComponent("\($0)/config.json").path) })
         else { throw XCTSkip("the bundled models are not here") }
         func npy(_ name: String, height: Int, width: Int) throws -> URL {
-            var dict = "{'descr': '|u1', 'fortran_order': False, 'shape': (1, \(height), \(width), 3), }"
-            while (10 + dict.utf8.count + 1) % 64 != 0 { dict += " " }
-            dict += "\n"
-            var bytes: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(dict.utf8.count & 255), UInt8(dict.utf8.count >> 8)]
-            bytes += Array(dict.utf8)
-            bytes += (0..<(height * width * 3)).map { UInt8(truncatingIfNeeded: 60 + ($0 / 3) % width * 3 + $0 % 3 * 20) }
             let url = tmp.appendingPathComponent(name)
-            try Data(bytes).write(to: url)
+            try Data(ProgressiveCLITests.npyRGB(count: 1, height: height, width: width)).write(to: url)
             return url
         }
         let small = try npy("rgb16.npy", height: 12, width: 16)

@@ -77,15 +77,19 @@ final class ProgressiveCLITests: XCTestCase {
 
     /// A uint8 [N, H, W, 3] .npy array.
     func writeNPY(_ name: String, count: Int, height: Int, width: Int) throws -> URL {
+        let url = tmp.appendingPathComponent(name)
+        try Data(Self.npyRGB(count: count, height: height, width: width)).write(to: url)
+        return url
+    }
+
+    /// The bytes of a uint8 [N, H, W, 3] .npy array of pseudo-random pixels.
+    static func npyRGB(count: Int, height: Int, width: Int) -> [UInt8] {
         var dict = "{'descr': '|u1', 'fortran_order': False, 'shape': (\(count), \(height), \(width), 3), }"
         while (10 + dict.utf8.count + 1) % 64 != 0 { dict += " " }
         dict += "\n"
         var bytes: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(dict.utf8.count & 255), UInt8(dict.utf8.count >> 8)]
         bytes += Array(dict.utf8)
-        bytes += Self.pixels(count: count * height * width * 3, seed: 5)
-        let url = tmp.appendingPathComponent(name)
-        try Data(bytes).write(to: url)
-        return url
+        return bytes + pixels(count: count * height * width * 3, seed: 5)
     }
 
     /// The array data of a .npy file (after its header).
