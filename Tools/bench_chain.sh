@@ -2,7 +2,7 @@
 # The model's own chain against the previous default (100 quadratic steps), paired in one run on one machine:
 # the same images, the same seed, one archive per model and chain (the user's defaults otherwise); file size,
 # `ddpmc bound` of the same chain on the same images, encode and decode wall time, exactness; then the model's
-# chain with one BLAS thread against two (time, and the same bytes).
+# chain with one worker thread against two (DDPMC_THREADS) (time, and the same bytes).
 #   Tools/bench_chain.sh [OUT_DIR]
 # Environment: FMNIST_N (default 200), PHOTOS (default data/photos/test128.npy, Tools/prepare_data.py photo-test),
 # BIN (default .build/release/ddpmc), BOUND=0 skips `ddpmc bound`, ONE_THREAD=0 skips the one-thread run.
@@ -25,10 +25,10 @@ run() {
   local name=$1 model=$2 input=$3 threads=$4; shift 4
   local limit=(); [ "$input" = "$FMNIST" ] && limit=(--limit "$FMNIST_N")
   echo "== $name ($threads thread(s)): encode $*" >&2
-  OPENBLAS_NUM_THREADS=$threads /usr/bin/time -f "%e" -o "$OUT/$name.encode.time" \
+  DDPMC_THREADS=$threads OPENBLAS_NUM_THREADS=$threads /usr/bin/time -f "%e" -o "$OUT/$name.encode.time" \
     "$BIN" encode "$input" "${limit[@]}" --model "$model" "$@" -o "$OUT/$name.ddpm" --force --json \
     > "$OUT/$name.encode.json"
-  OPENBLAS_NUM_THREADS=$threads /usr/bin/time -f "%e" -o "$OUT/$name.decode.time" \
+  DDPMC_THREADS=$threads OPENBLAS_NUM_THREADS=$threads /usr/bin/time -f "%e" -o "$OUT/$name.decode.time" \
     "$BIN" decode "$OUT/$name.ddpm" --model "$model" -o "$OUT/$name.decoded.npy" --force
   python3 - "$input" "$OUT/$name.decoded.npy" "$FMNIST_N" <<'PY'
 import gzip, sys, numpy as np
@@ -42,7 +42,7 @@ PY
   echo "exact" > "$OUT/$name.exact"
   # The analytic bound of the same chain on the same images (seed 0).
   [ "$BOUND" = 1 ] || return 0
-  OPENBLAS_NUM_THREADS=$threads "$BIN" bound "$input" "${limit[@]}" --model "$model" "$@" --json > "$OUT/$name.bound.json"
+  DDPMC_THREADS=$threads OPENBLAS_NUM_THREADS=$threads "$BIN" bound "$input" "${limit[@]}" --model "$model" "$@" --json > "$OUT/$name.bound.json"
 }
 
 FM=Fixtures/models/fmnist28 PH=Fixtures/models/photo32
@@ -50,7 +50,8 @@ run fmnist-q100 "$FM" "$FMNIST" 2 --steps 100 --spacing quadratic
 run fmnist-model "$FM" "$FMNIST" 2 --spacing model
 run photos-q100 "$PH" "$PHOTOS" 2 --steps 100 --spacing quadratic
 run photos-model "$PH" "$PHOTOS" 2 --spacing model
-# One BLAS thread: the speed-up of the second core (and the same bytes).
+# One worker thread (DDPMC_THREADS; OpenBLAS itself always runs on the calling thread): the speed-up of the second
+# core (and the same bytes).
 if [ "$ONE_THREAD" = 1 ]; then
 run fmnist-model-1thread "$FM" "$FMNIST" 1 --spacing model
 if cmp -s "$OUT/fmnist-model-1thread.ddpm" "$OUT/fmnist-model.ddpm"; then echo "1 and 2 threads: identical files"

@@ -209,6 +209,19 @@ def atomic_torch_save(obj, path):
     os.replace(tmp, path)
 
 
+def shipped_codec_config(cfg_name, outdir):
+    """The codec_config.json an export writes: the config's own keys over those already in outdir. A chain shipped by
+    Tools/optimal_chain.py (part of the model's identity, the codec's default) stays when the weights are replaced:
+    dropping it would silently change every default encode; refit it apart when the weights have moved far."""
+    merged = {}
+    path = os.path.join(outdir, "codec_config.json")
+    if os.path.exists(path):
+        with open(path) as f:
+            merged = json.load(f)
+    merged.update(CONFIGS[cfg_name].get("codec_config") or {})
+    return merged
+
+
 def export_model(ema_model, cfg_name, variance_type, outdir, info, schedule="linear"):
     """Write the EMA model as a diffusers directory, replacing outdir atomically-ish (tmp dir + renames)."""
     from diffusers import DDPMScheduler
@@ -221,9 +234,9 @@ def export_model(ema_model, cfg_name, variance_type, outdir, info, schedule="lin
     DDPMScheduler(variance_type=variance_type, **scheduler_config_args(schedule)).save_pretrained(tmp)
     with open(os.path.join(tmp, "training_info.json"), "w") as f:
         json.dump(info, f, indent=1)
+    codec_config = shipped_codec_config(cfg_name, outdir)
     with open(os.path.join(tmp, "README.md"), "w") as f:
-        f.write(model_readme(cfg_name, variance_type, info, measured_text(cfg_name)))
-    codec_config = CONFIGS[cfg_name].get("codec_config")
+        f.write(model_readme(cfg_name, variance_type, info, measured_text(cfg_name), codec_config.get("chain")))
     if codec_config:
         with open(os.path.join(tmp, "codec_config.json"), "w") as f:
             json.dump(codec_config, f, indent=1)
@@ -276,7 +289,8 @@ def measured_text(cfg_name):
         return "\n## Measured on test images\n\n" + f.read().strip() + "\n"
 
 
-def model_readme(cfg_name, variance_type, info, measured=""):
+def model_readme(cfg_name, variance_type, info, measured="", chain=None):
+    """chain: the codec_config.json "chain" shipped beside the weights (Tools/optimal_chain.py ship), if any."""
     u = CONFIGS[cfg_name]["unet"]
     size = u["sample_size"]
     att = size >> (len(u["block_out_channels"]) - 1)
@@ -284,6 +298,10 @@ def model_readme(cfg_name, variance_type, info, measured=""):
     codec_text = (f", `codec_config.json` ({json.dumps(codec_config)}: the codec feeds whole images of any size, padded "
                   f"by edge replication to a multiple of {1 << (len(u['block_out_channels']) - 1)}, cut into tiles only above "
                   f"{codec_config.get('maximum_tile')} pixels a side)") if codec_config else ""
+    if chain:
+        codec_text += (f";\n  `codec_config.json` also holds the codec's default chain, {len(chain['timesteps'])} of the "
+                       f"{SCHED['num_train_timesteps']} timesteps ({chain.get('note', 'Tools/optimal_chain.py')}), part of "
+                       f"the model's identity, kept when training replaces the weights")
     vb = info.get("val_bound")
     vtxt = (f"{vb['bpd']:.4f} ± {vb['se']:.4f} bits/dim (prior {vb['prior']:.5f}, diffusion {vb['diffusion']:.4f}, "
             f"decoder L_0 {vb['decoder']:.4f}) on the first {vb['n']} validation images, "
@@ -364,7 +382,8 @@ def main(argv=None):
         with open(os.path.join(outdir, "training_info.json")) as f:
             info = json.load(f)
         with open(os.path.join(outdir, "README.md"), "w") as f:
-            f.write(model_readme(a.config, info["variance_type"], info, measured_text(a.config)))
+            f.write(model_readme(a.config, info["variance_type"], info, measured_text(a.config),
+                                 shipped_codec_config(a.config, outdir).get("chain")))
         return
     torch.set_num_threads(a.threads)
     try:
