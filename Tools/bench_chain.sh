@@ -5,7 +5,8 @@
 # chain with one worker thread against two (DDPMC_THREADS) (time, and the same bytes).
 #   Tools/bench_chain.sh [OUT_DIR]
 # Environment: FMNIST_N (default 200), PHOTOS (default data/photos/test128.npy, Tools/prepare_data.py photo-test),
-# BIN (default .build/release/ddpmc), BOUND=0 skips `ddpmc bound`, ONE_THREAD=0 skips the one-thread run.
+# BIN (default .build/release/ddpmc), BOUND=0 skips `ddpmc bound`, ONE_THREAD=0 skips the one-thread run,
+# BASE_FM / BASE_PH (default: the shipped models) the model directories of the 100-quadratic-step runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-$(mktemp -d)}
@@ -46,9 +47,13 @@ PY
 }
 
 FM=Fixtures/models/fmnist28 PH=Fixtures/models/photo32
-run fmnist-q100 "$FM" "$FMNIST" 2 --steps 100 --spacing quadratic
+# The previous default's weights may differ from today's (a model trained further since): BASE_FM / BASE_PH name
+# the directories the 100-quadratic-step runs use (default: today's models, so that only the chain differs).
+BASE_FM=${BASE_FM:-$FM} BASE_PH=${BASE_PH:-$PH}
+echo "100 quadratic steps with $BASE_FM and $BASE_PH; the model's chain with $FM and $PH" | tee "$OUT/models.txt"
+run fmnist-q100 "$BASE_FM" "$FMNIST" 2 --steps 100 --spacing quadratic
 run fmnist-model "$FM" "$FMNIST" 2 --spacing model
-run photos-q100 "$PH" "$PHOTOS" 2 --steps 100 --spacing quadratic
+run photos-q100 "$BASE_PH" "$PHOTOS" 2 --steps 100 --spacing quadratic
 run photos-model "$PH" "$PHOTOS" 2 --spacing model
 # One worker thread (DDPMC_THREADS; OpenBLAS itself always runs on the calling thread): the speed-up of the second
 # core (and the same bytes).
