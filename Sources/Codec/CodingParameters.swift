@@ -115,7 +115,7 @@ public struct CodingParameters: Equatable, Sendable {
     /// choices (steps, spacing, seed, clipping; `steps` when the file leaves them to the default)
     /// except the model's own chain: that chain is the best for the bound, but the direct route
     /// pays side information and chunk rounding on every step, and on the first ten Fashion-MNIST
-    /// test images, one file each, fmnist28's 40-step chain took 3,839 bytes and its shipped 50-step
+    /// test images, one file each, fmnist28's 40-step chain took 3,839 bytes and its 50-step
     /// chain 3,879 where 50 quadratic steps took 3,754 (docs/BENCHMARKS.md). So the direct route keeps
     /// its own 50 quadratic steps.
     public static func direct(following p: CodingParameters, dimensions: Int, steps: Int) -> CodingParameters {
