@@ -24,12 +24,13 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 # run NAME MODEL INPUT THREADS ARGS...: encode (timed, JSON), decode (timed), exactness against the input.
 run() {
   local name=$1 model=$2 input=$3 threads=$4; shift 4
+  local -x DDPMC_THREADS=$threads OPENBLAS_NUM_THREADS=$threads
   local limit=(); [ "$input" = "$FMNIST" ] && limit=(--limit "$FMNIST_N")
   echo "== $name ($threads thread(s)): encode $*" >&2
-  DDPMC_THREADS=$threads OPENBLAS_NUM_THREADS=$threads /usr/bin/time -f "%e" -o "$OUT/$name.encode.time" \
+  /usr/bin/time -f "%e" -o "$OUT/$name.encode.time" \
     "$BIN" encode "$input" "${limit[@]}" --model "$model" "$@" -o "$OUT/$name.ddpm" --force --json \
     > "$OUT/$name.encode.json"
-  DDPMC_THREADS=$threads OPENBLAS_NUM_THREADS=$threads /usr/bin/time -f "%e" -o "$OUT/$name.decode.time" \
+  /usr/bin/time -f "%e" -o "$OUT/$name.decode.time" \
     "$BIN" decode "$OUT/$name.ddpm" --model "$model" -o "$OUT/$name.decoded.npy" --force
   python3 - "$input" "$OUT/$name.decoded.npy" "$FMNIST_N" <<'PY'
 import gzip, sys, numpy as np
@@ -43,7 +44,7 @@ PY
   echo "exact" > "$OUT/$name.exact"
   # The analytic bound of the same chain on the same images (seed 0).
   [ "$BOUND" = 1 ] || return 0
-  DDPMC_THREADS=$threads OPENBLAS_NUM_THREADS=$threads "$BIN" bound "$input" "${limit[@]}" --model "$model" "$@" --json > "$OUT/$name.bound.json"
+  "$BIN" bound "$input" "${limit[@]}" --model "$model" "$@" --json > "$OUT/$name.bound.json"
 }
 
 FM=Fixtures/models/fmnist28 PH=Fixtures/models/photo32
