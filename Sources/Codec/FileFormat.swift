@@ -13,7 +13,7 @@ public enum FormatError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .notDDPM: return "not a .ddpm file (wrong magic bytes)"
-        case let .unsupportedVersion(v) where (2...5).contains(v):
+        case let .unsupportedVersion(v) where (2..<UInt16(DDPMFile.version)).contains(v):
             return "format version \(v) (written by an older ddpmc) is not read by this ddpmc (version \(DDPMFile.version)); "
                 + "encode the images again"
         case let .unsupportedVersion(v):
@@ -47,7 +47,7 @@ public struct ImageEntry: Equatable, Sendable {
 /// few hundred bits). The end-to-end check of a lossless decode is not here but in its rANS
 /// stack, which starts from the pixels' digest (`LosslessCodec.pixelDigest`).
 public struct DDPMHeader: Equatable, Sendable {
-    public static let digestLength = 8
+    public static let digestLength = 4
     /// The model's identity (ModelIdentity.digest).
     public var modelDigest: [UInt8]
     /// The model's name, patch size and training steps: known to the encoder, not stored (the
@@ -89,9 +89,13 @@ public struct Section: Equatable, Sendable {
 
 /// The .ddpm container: magic and version, a CRC-guarded header, then CRC-guarded sections.
 ///
-///     "DDPM"  version:u8  header  headerCRC:u32                  (a plain header)
-///     "DDPM"  version|0x80:u8  length:varint  zstd(header)  headerCRC:u32
+///     "DDPM"  version:u8  header  headerCheck:u16                (a plain header)
+///     "DDPM"  version|0x80:u8  length:varint  zstd(header)  headerCheck:u16
 ///     { kind:u8  length:varint  crc:u32  payload }*
+
+/// headerCheck is the low half of the CRC-32 of every byte before it: a header is a few dozen
+/// bytes, decoded only when the check holds, and what it describes is checked again by the
+/// sections' CRC-32s and a lossless file's pixel digest, so 16 bits are sized for its job.
 ///
 /// The zstd form is chosen when smaller (a folder of many image names); a plain header ends where
 /// its fields do. The header is sized for a lone small image, where
@@ -100,21 +104,20 @@ public struct Section: Equatable, Sendable {
 ///     flags:u8           bits 0–2 source kind (a folder's also says that names are stored),
 ///                        3 parameters stored, 4 one geometry for all images,
 ///                        5–6 form (CodingParameters.Form), 7 seed stored
-///     model:8            ModelIdentity digest (the model's patch size and timesteps follow from it)
+///     model:4            ModelIdentity digest (the model's patch size and timesteps follow from it)
 ///     count:varint  geometry (width, height varints, channels u8; once when bit 4)  [names]
 ///     [n:u8 {key:u8 value}*]   parameters that differ from the form's defaults, the chain's
 ///                              length among them; varint values, f64 where the key's top bit is set
 ///     [seed:u64]
 ///
 /// Names are stored only for folders, where they are the files' names; a file of one PNG or of a
-/// data set names its images by position. A one-image file spends 20 bytes before its payload.
+/// data set names its images by position. A one-image file spends 16 bytes before its first section.
 public enum DDPMFile {
     public static let magic: [UInt8] = Array("DDPM".utf8)
-    /// 6: the pixel digest moved from the header into the origin of the file's rANS stack, a tail
-    /// that goes direct as a whole (the direct route's decoder step among them) inside the
-    /// progressive section, the chain's length and the parameter count stored only when needed
-    /// (docs/DESIGN.md §6). Versions 2–5 are refused with a message that says so.
-    public static let version: UInt8 = 6
+    /// 7: a 4-byte model identity (3 bytes of the weights' digest, one of the configs') and a
+    /// 16-bit header check, six bytes less for every file (docs/DESIGN.md §6). Versions 2–6 are
+    /// refused with a message that says so.
+    public static let version: UInt8 = 7
 
     public static func encode(header: DDPMHeader, sections: [Section]) -> [UInt8] {
         let form = CodingParameters.Form(fields: header.parameters)
@@ -164,7 +167,7 @@ public enum DDPMFile {
         } else {
             out.u8(version); out.raw(h.bytes)
         }
-        out.u32(Checksums.crc32(out.bytes[...]))
+        out.u16(Self.headerCheck(out.bytes[...]))
         for s in sections {
             precondition(s.payload.count <= Int(UInt32.max), "a section is limited to 4 GiB")
             out.u8(s.kind.rawValue); out.varint(s.payload.count); out.u32(Checksums.crc32(s.payload[...]))
@@ -245,7 +248,7 @@ public enum DDPMFile {
         return (header, sections, partial, damage)
     }
 
-    /// The header, and the offset of the first section (after the header's CRC).
+    /// The header, and the offset of the first section (after the header's check).
     static func readHeader(_ bytes: [UInt8]) throws(FormatError) -> (header: DDPMHeader, end: Int) {
         guard bytes.count >= magic.count + 1, Array(bytes[0..<magic.count]) == magic else { throw .notDDPM }
         // Versions up to 3 began "DDPMC", 0x1A, then a 16-bit version.
@@ -263,8 +266,8 @@ public enum DDPMFile {
         if v & packedFlag != 0 {
             // Packed: the CRC is checked before the bytes are inflated.
             let packedLength = try outer.varint(limit: HeaderCompression.maximumHeaderSize)
-            guard packedLength >= 1, packedLength <= outer.remaining - 4 else {
-                throw .truncated(what: "header", needed: outer.offset + packedLength + 4, have: bytes.count)
+            guard packedLength >= 1, packedLength <= outer.remaining - 2 else {
+                throw .truncated(what: "header", needed: outer.offset + packedLength + 2, have: bytes.count)
             }
             let end = outer.offset + packedLength
             try checkCRC(end)
@@ -278,9 +281,9 @@ public enum DDPMFile {
             length = bytes.count - outer.offset
         }
         func checkCRC(_ end: Int) throws(FormatError) {
-            guard end + 4 <= bytes.count else { throw .truncated(what: "header", needed: end + 4, have: bytes.count) }
-            var crcReader = ByteReader(bytes, offset: end)
-            guard try crcReader.u32() == Checksums.crc32(bytes[0..<end]) else { throw .corrupted(what: "header") }
+            guard end + 2 <= bytes.count else { throw .truncated(what: "header", needed: end + 2, have: bytes.count) }
+            var checkReader = ByteReader(bytes, offset: end)
+            guard try checkReader.u16() == headerCheck(bytes[0..<end]) else { throw .corrupted(what: "header") }
         }
         let flags = try r.u8()
         let kind = try sourceKind(flags & 7)
@@ -342,8 +345,13 @@ public enum DDPMFile {
         let header = DDPMHeader(modelDigest: model, modelName: "", sourceKind: kind, images: images,
                                 patchHeight: 0, patchWidth: 0, steps: steps, trainTimesteps: 0,
                                 parameters: parameters, seed: seed)
-        return (header, headerEnd + 4)
+        return (header, headerEnd + 2)
 
+    }
+
+    /// The header's check: the low 16 bits of the CRC-32 of the bytes before it.
+    static func headerCheck(_ bytes: ArraySlice<UInt8>) -> UInt16 {
+        UInt16(truncatingIfNeeded: Checksums.crc32(bytes))
     }
 
     /// The version byte's top bit: the header is zstd-packed behind its length.

@@ -1,14 +1,19 @@
 import Foundation
 
 /// What a file records of the model it was coded with: everything that changes a probability.
-/// The header's 8-byte model digest is 5 bytes of the weights' SHA-256 and one byte each of the
-/// SHA-256 of the canonical config.json, scheduler_config.json and codec_config.json (absent: the
-/// digest of nothing), so a decoder refuses another model and says which part differs
-/// (docs/DESIGN.md §6). A changed config goes unnoticed with probability 1/256 per file.
+/// The header's 4-byte model digest is 3 bytes of the weights' SHA-256 and one byte of the SHA-256
+/// of the three canonical configs together (config.json, scheduler_config.json and
+/// codec_config.json, absent: nothing), so a decoder refuses another model and says whether its
+/// weights or its configuration differ (docs/DESIGN.md §6). Sized for a lone small image, where
+/// each byte is a hundredth of a bit per dimension: other weights go unnoticed with probability
+/// 2^-24, a changed config with 1/256 per file, and a lossless decode is checked end to end by its
+/// pixel digest besides.
 public struct ModelIdentity: Equatable, Sendable {
-    public static let parts = ["weights", "config.json", "scheduler_config.json", "codec_config.json"]
+    /// What each byte group of the digest covers, in order.
+    public static let parts = ["weights", "configs (config.json, scheduler_config.json, codec_config.json)"]
+    static let configFiles = ["config.json", "scheduler_config.json", "codec_config.json"]
     /// Bytes each part takes in the digest, in `parts` order.
-    static let widths = [5, 1, 1, 1]
+    static let widths = [3, 1]
 
     public let digest: [UInt8]
 
@@ -16,26 +21,31 @@ public struct ModelIdentity: Equatable, Sendable {
 
     /// The identity of a model directory (its weights file read once, the configs canonicalized).
     public init(directory: String) throws {
-        var digest: [UInt8] = []
-        for (part, width) in zip(Self.parts, Self.widths) {
-            let path = (directory as NSString).appendingPathComponent(part == "weights" ? "diffusion_pytorch_model.safetensors" : part)
-            let bytes: [UInt8]
-            if let data = FileManager.default.contents(atPath: path) {
-                bytes = part == "weights" ? [UInt8](data) : try Self.canonicalJSON(data, path: path)
-            } else if part == "codec_config.json" {
-                bytes = []
-            } else {
-                throw LosslessError.decodeMismatch("cannot read \(path)")
-            }
-            digest += Checksums.sha256(bytes).prefix(width)
+        func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
+        let weightsPath = path("diffusion_pytorch_model.safetensors")
+        guard let weights = FileManager.default.contents(atPath: weightsPath) else {
+            throw LosslessError.decodeMismatch("cannot read \(weightsPath)")
         }
-        self.digest = digest
+        // Each config as its canonical bytes behind its name, so that no two sets of files share them.
+        var configs: [UInt8] = []
+        for name in Self.configFiles {
+            configs += Array(name.utf8) + [0]
+            if let data = FileManager.default.contents(atPath: path(name)) {
+                configs += try Self.canonicalJSON(data, path: path(name))
+            } else if name != "codec_config.json" {
+                throw LosslessError.decodeMismatch("cannot read \(path(name))")
+            }
+            configs.append(0)
+        }
+        digest = Array(Checksums.sha256([UInt8](weights)).prefix(Self.widths[0]))
+            + Array(Checksums.sha256(configs).prefix(Self.widths[1]))
     }
 
     /// The parts whose bytes differ between two digests.
     public func differences(from other: ModelIdentity) -> [String] {
         var out: [String] = [], start = 0
         for (part, width) in zip(Self.parts, Self.widths) {
+            guard digest.count >= start + width, other.digest.count >= start + width else { return Self.parts }
             if digest[start..<(start + width)] != other.digest[start..<(start + width)] { out.append(part) }
             start += width
         }

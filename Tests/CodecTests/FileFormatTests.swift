@@ -60,9 +60,9 @@ final class FileFormatTests: XCTestCase {
                                  parameters: fields, seed: CodingParameters.defaultSeed)
             let bytes = DDPMFile.encode(header: one, sections: [Section(kind: .progressive, payload: [1, 2, 3])])
             let payloadStart = try DDPMFile.firstPayloadOffset(bytes)
-            // Magic and version 5, flags 1, model 8, count and geometry 4, header CRC 4, the section's kind, length and
+            // Magic and version 5, flags 1, model 4, count and geometry 4, header check 2, the section's kind, length and
             // CRC 6; a lossless file's initial bits 4 more (the parameter count, key and value).
-            XCTAssertEqual(payloadStart, form == .lossless ? 32 : 28, "\(form): \(payloadStart) bytes before the payload")
+            XCTAssertEqual(payloadStart, form == .lossless ? 26 : 22, "\(form): \(payloadStart) bytes before the payload")
             XCTAssertEqual(bytes[DDPMFile.magic.count], DDPMFile.version, "a plain header: no length, no packing byte")
             XCTAssertEqual(bytes.count, payloadStart + 3)
             XCTAssertEqual(payloadStart, try DDPMFile.headerLength(bytes) + DDPMFile.sectionHeaderLength(payload: 3))
@@ -74,7 +74,7 @@ final class FileFormatTests: XCTestCase {
             var longer = one
             longer.steps = steps + 1
             let stored = DDPMFile.encode(header: longer, sections: [Section(kind: .progressive, payload: [1, 2, 3])])
-            XCTAssertEqual(try DDPMFile.firstPayloadOffset(stored), form == .lossless ? 34 : 31)
+            XCTAssertEqual(try DDPMFile.firstPayloadOffset(stored), form == .lossless ? 28 : 25)
             XCTAssertEqual(try DDPMFile.decode(stored).header.steps, steps + 1)
         }
 
@@ -100,8 +100,8 @@ final class FileFormatTests: XCTestCase {
         XCTAssertThrowsError(try DDPMFile.decode(v)) { XCTAssertEqual($0 as? FormatError, .unsupportedVersion(9)) }
         v[DDPMFile.magic.count] = 1
         XCTAssertThrowsError(try DDPMFile.decode(v)) { XCTAssertEqual($0 as? FormatError, .unsupportedVersion(1)) }
-        // Versions 4 and 5 (plain or packed) read their streams and stacks differently: refused, with the way out.
-        for byte: UInt8 in [4, 4 | 0x80, 5, 5 | 0x80] {
+        // Versions 4 to 6 (plain or packed) read their headers, streams and stacks differently: refused, with the way out.
+        for byte: UInt8 in [4, 4 | 0x80, 5, 5 | 0x80, 6, 6 | 0x80] {
             v[DDPMFile.magic.count] = byte
             XCTAssertThrowsError(try DDPMFile.decode(v)) {
                 XCTAssertEqual($0 as? FormatError, .unsupportedVersion(UInt16(byte & 0x7F)))

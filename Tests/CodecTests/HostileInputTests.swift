@@ -83,13 +83,13 @@ final class HostileInputTests: XCTestCase {
         // The same values, written again (other key order and layout): the same model.
         let rewritten = try ProgressiveCodec(model: try DiffusionModel(directory: try modelCopy("opt-uneven-heads") { _ in }))
         XCTAssertNoThrow(try rewritten.decode(r.bytes))
-        // Another beta_end: refused, naming the scheduler config, before any network call.
+        // Another beta_end: refused, naming the configs, before any network call.
         let other = try ProgressiveCodec(model: try DiffusionModel(directory: try modelCopy("opt-uneven-heads") {
             $0["beta_end"] = 0.021
         }))
         var calls = 0
         XCTAssertThrowsError(try other.decode(r.bytes, progress: { _, _ in calls += 1 })) { error in
-            XCTAssertTrue("\(error)".contains("scheduler_config.json differ"), "\(error)")
+            XCTAssertTrue("\(error)".contains("its configs (config.json, scheduler_config.json, codec_config.json) differ"), "\(error)")
             XCTAssertFalse("\(error)".contains("weights"), "\(error)")
         }
         XCTAssertEqual(calls, 0)
