@@ -3,7 +3,7 @@ import Foundation
 /// What a file records of the model it was coded with: everything that changes a probability.
 /// The header's 4-byte model digest is 3 bytes of the weights' SHA-256 and one byte of the SHA-256
 /// of the three canonical configs together (config.json, scheduler_config.json and
-/// codec_config.json, absent: nothing), so a decoder refuses another model and says whether its
+/// codec_config.json; an absent one counts by its name alone), so a decoder refuses another model and says whether its
 /// weights or its configuration differ (docs/DESIGN.md §6). Sized for a lone small image, where
 /// each byte is a hundredth of a bit per dimension: other weights go unnoticed with probability
 /// 2^-24, a changed config with 1/256 per file, and a lossless decode is checked end to end by its

@@ -95,6 +95,25 @@ final class HostileInputTests: XCTestCase {
         XCTAssertEqual(calls, 0)
     }
 
+    /// The identity is 4 bytes (DDPMHeader.digestLength): 3 of the weights, 1 of the configs together, and a
+    /// refusal names the part that differs.
+    func testTheIdentityNamesTheWeightsOrTheConfigs() throws {
+        let original = try ModelIdentity(directory: try modelCopy("opt-uneven-heads") { _ in })
+        XCTAssertEqual(original.digest.count, DDPMHeader.digestLength)
+        let retuned = try ModelIdentity(directory: try modelCopy("opt-uneven-heads") { $0["beta_end"] = 0.021 })
+        XCTAssertEqual(retuned.differences(from: original), [ModelIdentity.parts[1]])
+        let retrainedDirectory = try modelCopy("opt-uneven-heads") { _ in }
+        let weights = URL(fileURLWithPath: retrainedDirectory).appendingPathComponent("diffusion_pytorch_model.safetensors")
+        var bytes = [UInt8](try Data(contentsOf: weights))
+        bytes[bytes.count - 1] ^= 1
+        try Data(bytes).write(to: weights)
+        let retrained = try ModelIdentity(directory: retrainedDirectory)
+        XCTAssertEqual(retrained.differences(from: original), ["weights"])
+        // A codec_config.json that was absent is a change of the configs.
+        try Data("{}".utf8).write(to: URL(fileURLWithPath: retrainedDirectory).appendingPathComponent("codec_config.json"))
+        XCTAssertEqual(try ModelIdentity(directory: retrainedDirectory).differences(from: original), ModelIdentity.parts)
+    }
+
     func testOlderFormatVersionsAreRefusedClearly() throws {
         var (header, sections, _) = try DDPMFile.decode(try LosslessCodec(model: try fixtureModel("opt-uneven-heads"))
             .encode([try randomImage("a", width: 8, height: 8, channels: 1, seed: 3)], kind: .png,
