@@ -87,12 +87,12 @@ public struct Section: Equatable, Sendable {
     public init(kind: Kind, payload: [UInt8]) { self.kind = kind; self.payload = payload }
 }
 
-/// The .ddpm container: magic and version, a CRC-guarded header, then CRC-guarded sections.
+/// The .ddpm container: magic and version, a checked header, then CRC-guarded sections.
 ///
 ///     "DDPM"  version:u8  header  headerCheck:u16                (a plain header)
 ///     "DDPM"  version|0x80:u8  length:varint  zstd(header)  headerCheck:u16
 ///     { kind:u8  length:varint  crc:u32  payload }*
-
+///
 /// headerCheck is the low half of the CRC-32 of every byte before it: a header is a few dozen
 /// bytes, decoded only when the check holds, and what it describes is checked again by the
 /// sections' CRC-32s and a lossless file's pixel digest, so 16 bits are sized for its job.
@@ -183,7 +183,7 @@ public enum DDPMFile {
         return (r.header, r.sections, r.damage)
     }
 
-    /// Bytes before the first section's header (magic, version, header and its CRC).
+    /// Bytes before the first section's header (magic, version, header and its check).
     public static func headerLength(_ bytes: [UInt8]) throws(FormatError) -> Int {
         try readHeader(bytes).end
     }
@@ -264,23 +264,23 @@ public enum DDPMFile {
         let length: Int
         var packedEnd: Int?
         if v & packedFlag != 0 {
-            // Packed: the CRC is checked before the bytes are inflated.
+            // Packed: the check is verified before the bytes are inflated.
             let packedLength = try outer.varint(limit: HeaderCompression.maximumHeaderSize)
             guard packedLength >= 1, packedLength <= outer.remaining - 2 else {
                 throw .truncated(what: "header", needed: outer.offset + packedLength + 2, have: bytes.count)
             }
             let end = outer.offset + packedLength
-            try checkCRC(end)
+            try verifyCheck(end)
             let body = try HeaderCompression.decompress(Array(bytes[outer.offset..<end]))
             r = ByteReader(body)
             length = body.count
             packedEnd = end
         } else {
-            // Plain: the fields say where the header ends, and the CRC follows (checked below).
+            // Plain: the fields say where the header ends, and the check follows (verified below).
             r = ByteReader(bytes, offset: outer.offset)
             length = bytes.count - outer.offset
         }
-        func checkCRC(_ end: Int) throws(FormatError) {
+        func verifyCheck(_ end: Int) throws(FormatError) {
             guard end + 2 <= bytes.count else { throw .truncated(what: "header", needed: end + 2, have: bytes.count) }
             var checkReader = ByteReader(bytes, offset: end)
             guard try checkReader.u16() == headerCheck(bytes[0..<end]) else { throw .corrupted(what: "header") }
@@ -340,13 +340,12 @@ public enum DDPMFile {
             headerEnd = packedEnd
         } else {
             headerEnd = r.offset
-            try checkCRC(headerEnd)
+            try verifyCheck(headerEnd)
         }
         let header = DDPMHeader(modelDigest: model, modelName: "", sourceKind: kind, images: images,
                                 patchHeight: 0, patchWidth: 0, steps: steps, trainTimesteps: 0,
                                 parameters: parameters, seed: seed)
         return (header, headerEnd + 2)
-
     }
 
     /// The header's check: the low 16 bits of the CRC-32 of the bytes before it.
