@@ -58,19 +58,17 @@ def level(kl, prev):
     for i, b in enumerate(ladder):
         if b >= target: return i
 
+def norm_weight(rule):
+    """Weight of the |z|² term of log q/p in the choice: 1 for the likeliest, 0 for linear, G for gammaG."""
+    return {"likeliest": 1.0, "linear": 0.0}.get(rule) if not rule.startswith("gamma") else float(rule[5:])
+
+
 def choose(rng, a, sv, bits, rule):
-    """a = (mu_p - mu_q)/sigma_q, sv = sigma_p/sigma_q per dim; returns chosen z."""
-    N = 1 << bits
-    m = len(a)
-    z = rng.standard_normal((N, m)).astype(np.float32)
-    if rule == "likeliest":
-        score = (z * z) @ ((1 - sv * sv) / 2).astype(np.float32) - z @ (a * sv).astype(np.float32)
-    elif rule == "linear":
-        score = -(z @ (a * sv).astype(np.float32))
-    elif rule.startswith("gamma"):
-        g = float(rule[5:])
-        score = g * ((z * z) @ ((1 - sv * sv) / 2).astype(np.float32)) - z @ (a * sv).astype(np.float32)
+    """a = (mu_p - mu_q)/sigma_q, sv = sigma_p/sigma_q per dim; returns the chosen z."""
+    z = rng.standard_normal((1 << bits, len(a))).astype(np.float32)
+    score = norm_weight(rule) * ((z * z) @ ((1 - sv * sv) / 2).astype(np.float32)) - z @ (a * sv).astype(np.float32)
     return z[int(np.argmax(score))].astype(np.float64)
+
 
 def run(x0, rule, seed):
     rng = np.random.default_rng(seed)
@@ -83,15 +81,16 @@ def run(x0, rule, seed):
     kl_T = 0.5 * np.sum(-1 - math.log(vq) + vq + mq ** 2) / LN2
     xt = torch.from_numpy((mq + math.sqrt(vq) * rng.standard_normal(dims)).reshape(x0.shape))
     cost = kl_T; realized = kl_T; prev = -1; rows = []
+    x0f = x0.numpy().ravel()
     for i in range(K - 1, 0, -1):
         ii = torch.tensor([i])
         with torch.no_grad():
             out = model(xt, torch.tensor([s.timestep_map[i]])).sample
-        mp, lvp, _ = D.p_mean_logvar(s, out, xt, ii, vt, clip)
-        mq_t, lvq = D.q_posterior(s, x0, xt, ii)
-        mp = mp.numpy().ravel(); lvp = lvp.numpy().ravel(); mq_ = mq_t.numpy().ravel(); lvq = float(lvq.ravel()[0])
+        mp_t, lvp_t, _ = D.p_mean_logvar(s, out, xt, ii, vt, clip)
+        mq_t, lvq_t = D.q_posterior(s, x0, xt, ii)
+        kl = float(D.normal_kl(mq_t, lvq_t, mp_t, lvp_t).sum()) / LN2
+        mp = mp_t.numpy().ravel(); lvp = lvp_t.numpy().ravel(); mq_ = mq_t.numpy().ravel(); lvq = float(lvq_t.ravel()[0])
         sp = np.exp(0.5 * lvp); sq = math.exp(0.5 * lvq)
-        kl = float(np.sum(0.5 * (-1 + lvp - lvq + np.exp(lvq - lvp) + (mq_ - mp) ** 2 * np.exp(-lvp)))) / LN2
         realized += kl
         if rule == "exact":
             x = mq_ + sq * rng.standard_normal(dims); cost += kl; bits_used = kl
@@ -113,7 +112,6 @@ def run(x0, rule, seed):
             cost += n * bits; bits_used = n * bits
         # noise diagnostics: residual vs posterior mean in units of sigma_q; vs q marginal
         r_post = float(np.mean((x - mq_) ** 2)) / sq ** 2
-        x0f = x0.numpy().ravel()
         r_marg = float(np.mean((x - math.sqrt(float(s.abar[i - 1])) * x0f) ** 2)) / float(1 - s.abar[i - 1])
         rows.append((s.timestep_map[i], kl, bits_used, r_post, r_marg, float(np.mean(sp / sq))))
         xt = torch.from_numpy(x.reshape(x0.shape))
